@@ -1,0 +1,162 @@
+"""The agent's context: what an ``async def`` agent can see and do.
+
+One ``Agent`` object per agent is both the kernel's record of it and the
+``ctx`` its coroutine receives, which keeps an idle agent small.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import types
+from collections.abc import Coroutine, Generator, Iterable
+from heapq import heappush
+from typing import TYPE_CHECKING, Any
+
+from engine.mailbox import TIMEOUT, Mailbox, WouldBlock
+from engine.tasks import Task
+
+if TYPE_CHECKING:
+    from engine.engine import Engine
+
+
+def derive_seed(run_seed: int, agent_id: int) -> int:
+    """The seed of one agent's private random stream within a run."""
+    return (run_seed << 32) | agent_id
+
+
+class Agent:
+    """An agent's identity and its operations: sleep, messages, governed tasks."""
+
+    __slots__ = (
+        "_box",
+        "_coro",
+        "_done",
+        "_exc",
+        "_governor",
+        "_kernel",
+        "_parked",
+        "_random",
+        "_wake_seq",
+        "engine",
+        "error",
+        "id",
+        "name",
+    )
+
+    def __init__(self, engine: Engine, agent_id: int, name: str) -> None:
+        self.id = agent_id
+        self.name = name
+        self.engine = engine
+        self.error: BaseException | None = None
+        self._kernel = engine.kernel
+        self._governor = engine.governor
+        self._coro: Coroutine[Any, Any, Any] | None = None
+        self._wake_seq = -1
+        self._parked = False
+        self._exc: BaseException | None = None
+        self._done = False
+        self._box: Mailbox | None = None
+        self._random: random.Random | None = None
+
+    @property
+    def now(self) -> float:
+        """The current virtual time in seconds."""
+        return self._kernel.now
+
+    @property
+    def random(self) -> random.Random:
+        """This agent's own random stream, derived from the run seed and its id."""
+        rng = self._random
+        if rng is None:
+            rng = self._random = random.Random(derive_seed(self.engine.seed, self.id))
+        return rng
+
+    @property
+    def done(self) -> bool:
+        """True once the agent's coroutine has ended (ok, cancelled or failed)."""
+        return self._done
+
+    @property
+    def mailbox(self) -> Mailbox:
+        box = self._box
+        if box is None:
+            box = self._box = Mailbox(self, self._kernel)
+        return box
+
+    @types.coroutine
+    def sleep(self, delay: float) -> Generator[None, None, None]:
+        """Let ``delay`` virtual seconds pass."""
+        if not delay >= 0:
+            raise ValueError(f"sleep delay {delay!r} is not valid: use a number of seconds >= 0")
+        # Hot: the kernel's park_until, inlined.
+        kernel = self._kernel
+        seq = kernel._seq
+        kernel._seq = seq + 1
+        self._wake_seq = seq
+        self._parked = True
+        heappush(kernel._heap, (kernel.now + delay, seq, self))
+        yield
+
+    def task(self, name: str) -> Task:
+        """A governed task: ``async with ctx.task("work"): ...``."""
+        return Task.new(self, name)
+
+    def send(self, target: int, message: Any) -> None:
+        """Put ``message`` in agent ``target``'s mailbox (never blocks)."""
+        self.engine.agents[target].mailbox.put(message)
+
+    def broadcast(self, targets: Iterable[int], message: Any) -> None:
+        """Send the same message to several agents."""
+        agents = self.engine.agents
+        for target in targets:
+            agents[target].mailbox.put(message)
+
+    def recv_nowait(self) -> Any:
+        """The next message, or WouldBlock if there is none."""
+        box = self.mailbox
+        if not box.items:
+            raise WouldBlock()
+        return box.items.popleft()
+
+    @types.coroutine
+    def recv(self, timeout: float | None = None) -> Generator[None, None, Any]:
+        """The next message; ``TIMEOUT`` if ``timeout`` virtual seconds pass first."""
+        box = self.mailbox
+        items = box.items
+        if items:
+            return items.popleft()
+        yield from self._await_mail(box, 1, timeout)
+        return items.popleft() if items else TIMEOUT
+
+    @types.coroutine
+    def wait_messages(self, count: int, timeout: float | None = None) -> Generator[None, None, bool]:
+        """Wait until at least ``count`` messages are pending; False on timeout.
+
+        The messages stay in ``ctx.mailbox.items`` for the agent to take.
+        """
+        box = self.mailbox
+        if len(box.items) >= count:
+            return True
+        yield from self._await_mail(box, count, timeout)
+        return len(box.items) >= count
+
+    @types.coroutine
+    def _await_mail(self, box: Mailbox, count: int, timeout: float | None) -> Generator[None, None, None]:
+        if timeout is None:
+            self._parked = True
+        elif timeout >= 0 and timeout < math.inf:
+            self._kernel.park_until(self, self._kernel.now + timeout)
+        else:
+            raise ValueError(f"timeout {timeout!r} is not valid: use a number of seconds >= 0 or None")
+        box.want = count
+        try:
+            yield
+        finally:
+            box.want = 0
+
+    def __repr__(self) -> str:
+        return f"<Agent {self.id} {self.name!r}>"
+
+
+__all__ = ["TIMEOUT", "Agent", "WouldBlock", "derive_seed"]

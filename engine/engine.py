@@ -1,0 +1,169 @@
+"""The engine: one kernel, one governor, one event bus and the agents of a run."""
+
+from __future__ import annotations
+
+import inspect
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from engine.agent import Agent
+from engine.constraints import Concurrency, Constraint, ConstraintStatistics, Pause, RateLimit
+from engine.events import AgentStarted, Event, EventBus
+from engine.governor import Governor
+from engine.kernel import Kernel, Timer
+
+AgentFunction = Callable[..., Coroutine[Any, Any, Any]]
+
+
+class Engine:
+    """A deterministic world: same seed and same commands give the same events.
+
+    Constraint changes made through the engine are recorded in
+    ``command_log`` with their virtual times, so a run can be described as
+    seed + parameters + commands.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"seed {seed!r} is not valid: use a whole number >= 0")
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.bus = EventBus()
+        self.kernel = Kernel(self.bus)
+        self.governor = Governor(self.kernel, self.bus)
+        self.agents: list[Agent] = []
+        self._started_subs = self.bus.subscribers(AgentStarted)
+
+    # -- time ------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """The current virtual time in seconds."""
+        return self.kernel.now
+
+    def run(self, until: float | None = None, max_steps: int | None = None) -> int:
+        """Run as fast as possible up to virtual time ``until``; return steps taken."""
+        if until is not None and not until >= self.kernel.now:
+            raise ValueError(f"until {until!r} is not valid: use a time >= now ({self.kernel.now:g})")
+        return self.kernel.run(until, max_steps)
+
+    def step(self) -> bool:
+        """Process one event; False when nothing is left."""
+        return self.kernel.step()
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback()`` at virtual time ``when``; for observers, not agents."""
+        return self.kernel.call_at(when, callback)
+
+    def call_every(
+        self, interval: float, callback: Callable[[], None], *, start: float | None = None
+    ) -> Timer:
+        """Run ``callback()`` every ``interval`` virtual seconds (first at ``start``).
+
+        Returns the first timer; cancelling the returned handle stops the series.
+        """
+        if not 0 < interval < float("inf"):
+            raise ValueError(f"interval {interval!r} is not valid: use a number of seconds > 0")
+        handle = _Repeat(self.kernel, interval, callback)
+        handle.schedule(self.kernel.now if start is None else start)
+        return handle  # type: ignore[return-value]
+
+    @property
+    def events_emitted(self) -> int:
+        """Engine events produced so far, listened to or not."""
+        return self.bus.emitted
+
+    # -- agents ----------------------------------------------------------------
+
+    def spawn(self, fn: AgentFunction, *args: Any, name: str | None = None) -> Agent:
+        """Start ``fn(ctx, *args)`` as a new agent; its id is the next grid index."""
+        agent_id = len(self.agents)
+        agent = Agent(self, agent_id, name if name is not None else f"agent-{agent_id}")
+        coro = fn(agent, *args)
+        if not inspect.iscoroutine(coro):
+            raise TypeError(f"agent function {fn!r} must be an 'async def' function")
+        agent._coro = coro
+        self.agents.append(agent)
+        self.bus.emitted += 1
+        if self._started_subs:
+            ev = AgentStarted(self.kernel.now, agent_id, "", agent.name)
+            for sub in self._started_subs:
+                sub(ev)
+        self.kernel.start(agent)
+        return agent
+
+    def cancel(self, agent: Agent | int) -> None:
+        """Cancel an agent: ``Cancelled`` is raised where it waits; finally blocks run."""
+        target = self.agents[agent] if isinstance(agent, int) else agent
+        self.kernel.cancel(target)
+
+    # -- events ----------------------------------------------------------------
+
+    def subscribe(self, event_type: type[Event], fn: Callable[[Any], None]) -> Callable[[], None]:
+        """Call ``fn(event)`` synchronously for each event of that type; returns unsubscribe."""
+        return self.bus.subscribe(event_type, fn)
+
+    # -- governance (the outside command interface) ----------------------------
+
+    def concurrency(self, scope: str, limit: int, *, ttl: float | None = None) -> Concurrency:
+        """At most ``limit`` matching tasks run at once."""
+        return self.governor.set_concurrency(scope, limit, ttl)
+
+    def rate_limit(
+        self, scope: str, rate: str | float, *, burst: float | None = None, ttl: float | None = None
+    ) -> RateLimit:
+        """Matching tasks start at most at ``rate`` (e.g. '50/s'), bursts up to ``burst``."""
+        return self.governor.set_rate_limit(scope, rate, burst, ttl)
+
+    def pause(self, scope: str = "global", *, ttl: float | None = None) -> Pause:
+        """Matching tasks do not start until resumed."""
+        return self.governor.pause(scope, ttl)
+
+    def resume(self, scope: str = "global") -> bool:
+        """Lift the pause on ``scope``."""
+        return self.governor.resume(scope)
+
+    def remove(self, scope: str, kind: str) -> bool:
+        """Remove a constraint (``concurrency``, ``rate_limit`` or ``pause``)."""
+        return self.governor.remove(scope, kind)
+
+    def constraint(self, scope: str, kind: str) -> Constraint | None:
+        """The live constraint of a kind on a scope, or None."""
+        return self.governor.constraint(scope, kind)
+
+    def constraints(self) -> list[ConstraintStatistics]:
+        """Snapshots of all live constraints."""
+        return self.governor.statistics()
+
+    @property
+    def command_log(self) -> list[tuple[float, str, str, str, str]]:
+        """Every constraint change as (time, action, kind, scope, setting)."""
+        return self.governor.log
+
+
+class _Repeat:
+    """A periodic callback; ``cancel()`` stops it."""
+
+    def __init__(self, kernel: Kernel, interval: float, callback: Callable[[], None]) -> None:
+        self.kernel = kernel
+        self.interval = interval
+        self.callback = callback
+        self.timer: Timer | None = None
+        self.count = 0
+        self.origin = 0.0
+
+    def schedule(self, start: float) -> None:
+        self.origin = start
+        self.timer = self.kernel.call_at(start, self._fire)
+
+    def _fire(self) -> None:
+        self.callback()
+        self.count += 1
+        # Times from the origin, not accumulated, so they do not drift.
+        self.timer = self.kernel.call_at(self.origin + self.count * self.interval, self._fire)
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None

@@ -1,0 +1,132 @@
+"""Typed event records and the bus that delivers them to subscribers.
+
+Events are small slotted records. Every event has ``time`` (virtual seconds),
+``agent`` (the int id, -1 when no agent is involved) and ``task`` (the task
+name, or ``""``). The bus calls subscribers synchronously, in subscription
+order, so what a subscriber sees is part of the deterministic run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class Event:
+    """Base of every engine event; subscribe to it to receive them all."""
+
+    time: float
+    agent: int
+    task: str
+
+
+@dataclass(slots=True)
+class TaskBlocked(Event):
+    """A governed task could not start at once; ``reason`` names the constraint."""
+
+    reason: str
+
+
+@dataclass(slots=True)
+class TaskStarted(Event):
+    """A governed task started; ``waited`` is the virtual time it spent blocked."""
+
+    waited: float
+
+
+@dataclass(slots=True)
+class TaskFinished(Event):
+    """A governed task ended: ``status`` is ok, failed or cancelled."""
+
+    status: str
+    duration: float
+
+
+@dataclass(slots=True)
+class AgentStarted(Event):
+    """An agent was spawned; ``name`` is its name."""
+
+    name: str
+
+
+@dataclass(slots=True)
+class AgentFinished(Event):
+    """An agent's coroutine returned (status ok) or was cancelled."""
+
+    status: str
+
+
+@dataclass(slots=True)
+class AgentFailed(Event):
+    """An agent raised; the agent ended, the run goes on."""
+
+    error: BaseException
+
+
+@dataclass(slots=True)
+class ConstraintChanged(Event):
+    """A constraint was set, changed, removed or expired.
+
+    ``action`` is set, removed or expired; ``value`` describes the new setting.
+    """
+
+    scope: str
+    kind: str
+    action: str
+    value: str
+
+
+EVENT_TYPES: tuple[type[Event], ...] = (
+    TaskBlocked,
+    TaskStarted,
+    TaskFinished,
+    AgentStarted,
+    AgentFinished,
+    AgentFailed,
+    ConstraintChanged,
+)
+
+Subscriber = Callable[[Any], None]
+
+
+class EventBus:
+    """Delivers events by type to synchronous subscribers.
+
+    Each concrete event type has one subscriber list that never changes
+    identity, so emitters can hold a reference to it and skip building an
+    event when nobody listens.
+    """
+
+    def __init__(self) -> None:
+        self.emitted = 0
+        self._lists: dict[type, list[Subscriber]] = {t: [] for t in EVENT_TYPES}
+
+    def subscribers(self, event_type: type[Event]) -> list[Subscriber]:
+        """The live subscriber list of one concrete event type."""
+        return self._lists[event_type]
+
+    def subscribe(self, event_type: type[Event], fn: Subscriber) -> Callable[[], None]:
+        """Call ``fn(event)`` for every event of ``event_type`` (or a subclass).
+
+        Returns a function that removes the subscription.
+        """
+        targets = [lst for t, lst in self._lists.items() if issubclass(t, event_type)]
+        if not targets:
+            raise ValueError(f"unknown event type {event_type!r}")
+        for lst in targets:
+            lst.append(fn)
+
+        def unsubscribe() -> None:
+            for lst in targets:
+                if fn in lst:
+                    lst.remove(fn)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        """Count the event and hand it to its subscribers."""
+        self.emitted += 1
+        for fn in self._lists[type(event)]:
+            fn(event)

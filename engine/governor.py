@@ -1,0 +1,296 @@
+"""The governor: which constraints apply to a task, and the walk through them.
+
+A task acquires its matching constraints in a fixed order — pauses, then
+concurrency limits, then rate limits, each kind in creation order — so a
+paused task holds no slot, a rate limit meters actual starts, and no two
+tasks can wait on each other. A task that cannot pass a constraint waits in
+that constraint's FIFO; the constraint hands it the admission later and the
+walk continues from there.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from engine.constraints import (
+    Concurrency,
+    Constraint,
+    ConstraintStatistics,
+    Pause,
+    RateLimit,
+    parse_rate,
+)
+from engine.events import ConstraintChanged, EventBus, TaskBlocked, TaskFinished, TaskStarted
+from engine.kernel import Kernel
+from engine.scope import parse_scope
+
+if TYPE_CHECKING:
+    from engine.tasks import Task
+
+_KIND_ORDER = {"pause": 0, "concurrency": 1, "rate_limit": 2}
+
+
+class Governor:
+    """Holds the live constraints and admits governed tasks through them."""
+
+    def __init__(self, kernel: Kernel, bus: EventBus) -> None:
+        self.kernel = kernel
+        self.bus = bus
+        self.generation = 0
+        self.log: list[tuple[float, str, str, str, str]] = []
+        self._constraints: dict[tuple[str, str], Constraint] = {}
+        self._cache: dict[object, tuple[Constraint, ...]] = {}
+        self._agent_scoped = 0
+        self._blocked_subs = bus.subscribers(TaskBlocked)
+        self._started_subs = bus.subscribers(TaskStarted)
+        self._finished_subs = bus.subscribers(TaskFinished)
+        self._changed_subs = bus.subscribers(ConstraintChanged)
+
+    # -- the task path (hot) -----------------------------------------------------
+
+    def begin(self, task: Task) -> bool:
+        """Try to start a task now; True if it started, else it waits (hot)."""
+        agent = task.agent
+        key = (agent.id, task.name) if self._agent_scoped else task.name
+        cons = self._cache.get(key)
+        if cons is None:
+            cons = self._cache[key] = self._resolve(agent.name, task.name)
+        task.cons = cons
+        task.gen = self.generation
+        now = self.kernel.now
+        task.created = now
+        if cons:
+            if len(cons) == 1:
+                c = cons[0]
+                if c.try_acquire():
+                    task.i = 1
+                else:
+                    task.waiting_on = c
+                    c.waiters.append(task)
+                    self.bus.emitted += 1
+                    if self._blocked_subs:
+                        ev = TaskBlocked(now, agent.id, task.name, c.reason)
+                        for fn in self._blocked_subs:
+                            fn(ev)
+                    return False
+            elif not self._walk(task):
+                self.bus.emitted += 1
+                if self._blocked_subs:
+                    ev = TaskBlocked(now, agent.id, task.name, task.waiting_on.reason)
+                    for fn in self._blocked_subs:
+                        fn(ev)
+                return False
+        task.started = now
+        self.bus.emitted += 1
+        if self._started_subs:
+            ev = TaskStarted(now, agent.id, task.name, 0.0)
+            for fn in self._started_subs:
+                fn(ev)
+        return True
+
+    def _walk(self, task: Task) -> bool:
+        # Hot: acquire the remaining constraints in order, or queue at the first refusal.
+        cons = task.cons
+        i = task.i
+        n = len(cons)
+        while i < n:
+            c = cons[i]
+            if not c.try_acquire():
+                task.i = i
+                task.waiting_on = c
+                c.waiters.append(task)
+                return False
+            i += 1
+        task.i = i
+        task.waiting_on = None
+        return True
+
+    def granted(self, task: Task, constraint: Constraint) -> None:
+        """``constraint`` admits a waiting task; continue its walk and maybe start it (hot)."""
+        i = task.i = task.i + 1
+        if task.gen != self.generation:
+            self._refresh(task)
+        elif i == len(task.cons):
+            task.waiting_on = None
+        if task.waiting_on is not None and not self._walk(task):
+            return
+        kernel = self.kernel
+        now = kernel.now
+        task.started = now
+        self.bus.emitted += 1
+        if self._started_subs:
+            ev = TaskStarted(now, task.agent.id, task.name, now - task.created)
+            for fn in self._started_subs:
+                fn(ev)
+        agent = task.agent  # kernel.wake, inlined
+        if agent._parked:
+            agent._parked = False
+            agent._wake_seq = -1
+            kernel._ready.append(agent)
+
+    def finish(self, task: Task, status: str) -> None:
+        """A running task ended: report it, then hand its slots on (hot)."""
+        now = self.kernel.now
+        self.bus.emitted += 1
+        if self._finished_subs:
+            ev = TaskFinished(now, task.agent.id, task.name, status, now - task.started)
+            for fn in self._finished_subs:
+                fn(ev)
+        for c in task.cons:
+            c.release()
+
+    def abandon(self, task: Task) -> None:
+        """A waiting task was cancelled: leave the queue and give back what it held."""
+        if task.waiting_on is not None:
+            task.waiting_on.discard(task)
+        now = self.kernel.now
+        self.bus.emitted += 1
+        if self._finished_subs:
+            ev = TaskFinished(now, task.agent.id, task.name, "cancelled", 0.0)
+            for fn in self._finished_subs:
+                fn(ev)
+        for c in task.cons[: task.i]:
+            c.release()
+
+    def _refresh(self, task: Task) -> None:
+        """The constraint set changed while the task waited: take in new constraints."""
+        held = task.cons[: task.i]
+        fresh = self._resolve(task.agent.name, task.name)
+        task.cons = held + tuple(c for c in fresh if c not in held)
+        task.gen = self.generation
+        task.waiting_on = task.cons[task.i] if task.i < len(task.cons) else None
+
+    def _resolve(self, agent_name: str, task_name: str) -> tuple[Constraint, ...]:
+        found = [c for c in self._constraints.values() if c.scope.matches(agent_name, task_name)]
+        found.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: creation order within a kind
+        return tuple(found)
+
+    # -- changing the constraints ---------------------------------------------------
+
+    def set_concurrency(self, scope: str, limit: int, ttl: float | None = None) -> Concurrency:
+        """At most ``limit`` matching tasks at once (last write wins per scope)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"concurrency limit {limit!r} is not valid: use a whole number >= 1")
+        parsed = parse_scope(scope)
+        _check_ttl(ttl)
+        c = self._constraints.get((parsed.text, "concurrency"))
+        if c is None:
+            c = self._add(Concurrency(self, parsed, limit))
+        else:
+            assert isinstance(c, Concurrency)
+            c.set_limit(limit)
+        self._set_ttl(c, ttl)
+        self._changed(c, "set")
+        return c
+
+    def set_rate_limit(
+        self, scope: str, rate: str | float, burst: float | None = None, ttl: float | None = None
+    ) -> RateLimit:
+        """A token bucket: ``rate`` like '50/s'; ``burst`` defaults to the count."""
+        per_second, count = parse_rate(rate)
+        if burst is None:
+            burst = max(1.0, count)
+        elif isinstance(burst, bool) or not isinstance(burst, int | float) or not burst >= 1:
+            raise ValueError(f"burst {burst!r} is not valid: use a number >= 1")
+        parsed = parse_scope(scope)
+        _check_ttl(ttl)
+        text = rate if isinstance(rate, str) else f"{rate:g}/s"
+        c = self._constraints.get((parsed.text, "rate_limit"))
+        if c is None:
+            c = self._add(RateLimit(self, parsed, per_second, float(burst), text))
+        else:
+            assert isinstance(c, RateLimit)
+            c.set_rate(per_second, float(burst), text)
+        self._set_ttl(c, ttl)
+        self._changed(c, "set")
+        return c
+
+    def pause(self, scope: str, ttl: float | None = None) -> Pause:
+        """Matching tasks do not start until ``resume`` (or the TTL runs out)."""
+        parsed = parse_scope(scope)
+        _check_ttl(ttl)
+        c = self._constraints.get((parsed.text, "pause"))
+        if c is None:
+            c = self._add(Pause(self, parsed))
+        self._set_ttl(c, ttl)
+        self._changed(c, "set")
+        return c  # type: ignore[return-value]
+
+    def resume(self, scope: str) -> bool:
+        """Lift a pause; its waiters go on at once. False if there was none."""
+        return self.remove(scope, "pause")
+
+    def remove(self, scope: str, kind: str) -> bool:
+        """Remove the constraint of ``kind`` on ``scope``; its waiters go on."""
+        if kind not in _KIND_ORDER:
+            raise ValueError(f"constraint kind {kind!r} is not valid: use one of {', '.join(_KIND_ORDER)}")
+        c = self._constraints.get((parse_scope(scope).text, kind))
+        if c is None:
+            return False
+        self._drop(c, "removed")
+        return True
+
+    def constraint(self, scope: str, kind: str) -> Constraint | None:
+        """The live constraint of ``kind`` on ``scope``, if any."""
+        return self._constraints.get((parse_scope(scope).text, kind))
+
+    def statistics(self) -> list[ConstraintStatistics]:
+        """A snapshot of every live constraint, in creation order."""
+        return [c.statistics() for c in self._constraints.values()]
+
+    def _add(self, c: Constraint) -> Constraint:
+        self._constraints[(c.scope.text, c.kind)] = c
+        if c.scope.kind == "agent":
+            self._agent_scoped += 1
+        self._bump()
+        return c
+
+    def _drop(self, c: Constraint, action: str) -> None:
+        del self._constraints[(c.scope.text, c.kind)]
+        if c.scope.kind == "agent":
+            self._agent_scoped -= 1
+        if c.ttl_timer is not None:
+            c.ttl_timer.cancel()
+            c.ttl_timer = None
+        if isinstance(c, RateLimit):
+            c.cancel_timer()
+        self._bump()
+        self._changed(c, action)
+        c.grant_all()
+
+    def _bump(self) -> None:
+        self.generation += 1
+        self._cache.clear()
+
+    def _set_ttl(self, c: Constraint, ttl: float | None) -> None:
+        if c.ttl_timer is not None:
+            c.ttl_timer.cancel()
+            c.ttl_timer = None
+            c.expires_at = None
+        if ttl is not None:
+            c.expires_at = self.kernel.now + ttl
+            c.ttl_timer = self.kernel.call_at(c.expires_at, lambda: self._expire(c))
+
+    def _expire(self, c: Constraint) -> None:
+        if self._constraints.get((c.scope.text, c.kind)) is c:
+            c.ttl_timer = None
+            self._drop(c, "expired")
+
+    def _changed(self, c: Constraint, action: str) -> None:
+        now = self.kernel.now
+        c.describe()
+        value = c.setting() if c.expires_at is None else f"{c.setting()} until {c.expires_at:g}"
+        self.log.append((now, action, c.kind, c.scope.text, value))
+        self.bus.emitted += 1
+        if self._changed_subs:
+            ev = ConstraintChanged(now, -1, "", c.scope.text, c.kind, action, value)
+            for fn in self._changed_subs:
+                fn(ev)
+
+
+def _check_ttl(ttl: float | None) -> None:
+    if ttl is not None and (
+        isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl < math.inf
+    ):
+        raise ValueError(f"ttl {ttl!r} is not valid: use a number of virtual seconds > 0")

@@ -1,0 +1,205 @@
+"""The discrete-event kernel: a virtual clock, a timer heap and a ready queue.
+
+Agents are ``async def`` coroutines. The kernel resumes them with ``send``;
+an agent suspends by *parking*: the operation it awaits first registers it
+somewhere (a timer in the heap, a mailbox, a constraint's queue) and then
+yields. Whoever wakes it puts it on the ready queue. Heap entries are
+``(time, seq, target)``; the unique ``seq`` breaks ties deterministically and
+lets a woken agent's leftover timer be recognised as stale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+from heapq import heappop, heappush
+from typing import TYPE_CHECKING
+
+from engine.events import AgentFailed, AgentFinished, EventBus
+
+if TYPE_CHECKING:
+    from engine.agent import Agent
+
+
+class Cancelled(BaseException):
+    """Thrown into an agent that is cancelled; its ``finally`` blocks run.
+
+    A BaseException so that ``except Exception`` in agent code does not
+    swallow it.
+    """
+
+
+class Timer:
+    """A callback the kernel runs at a virtual time, unless cancelled first."""
+
+    __slots__ = ("_wake_seq", "callback")
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self._wake_seq = -1
+        self.callback = callback
+
+    def cancel(self) -> None:
+        """Forget the callback; its heap entry becomes stale."""
+        self._wake_seq = -1
+
+
+class Kernel:
+    """Runs agents and timers in virtual time, one at a time, deterministically."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self.now = 0.0
+        self.bus = bus
+        self.current: Agent | None = None
+        self.steps = 0
+        self._heap: list[tuple[float, int, object]] = []
+        self._ready: deque[Agent] = deque()
+        self._seq = 0
+        self._finished_subs = bus.subscribers(AgentFinished)
+        self._failed_subs = bus.subscribers(AgentFailed)
+
+    # -- scheduling primitives -------------------------------------------------
+
+    def park_until(self, agent: Agent, when: float) -> None:
+        """Register ``agent`` to be resumed at virtual time ``when`` (hot)."""
+        seq = self._seq
+        self._seq = seq + 1
+        agent._wake_seq = seq
+        agent._parked = True
+        heappush(self._heap, (when, seq, agent))
+
+    def wake(self, agent: Agent) -> None:
+        """Put a parked agent on the ready queue; its pending timer goes stale (hot)."""
+        if agent._parked:
+            agent._parked = False
+            agent._wake_seq = -1
+            self._ready.append(agent)
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback()`` at virtual time ``when`` (not before ``now``)."""
+        timer = Timer(callback)
+        seq = self._seq
+        self._seq = seq + 1
+        timer._wake_seq = seq
+        heappush(self._heap, (max(when, self.now), seq, timer))
+        return timer
+
+    def start(self, agent: Agent) -> None:
+        """Make a new agent ready to run its first step."""
+        self._ready.append(agent)
+
+    def cancel(self, agent: Agent) -> None:
+        """Throw ``Cancelled`` into the agent at its current suspension point."""
+        if agent._done:
+            return
+        if agent is self.current:
+            raise Cancelled()
+        agent._exc = Cancelled()
+        self.wake(agent)
+
+    # -- running ---------------------------------------------------------------
+
+    @property
+    def idle(self) -> bool:
+        """True when nothing is ready and no timer is pending."""
+        return not self._ready and not self._heap
+
+    def next_time(self) -> float:
+        """Virtual time of the next thing to happen (``now`` if agents are ready)."""
+        if self._ready:
+            return self.now
+        heap = self._heap
+        while heap and heap[0][2]._wake_seq != heap[0][1]:
+            heappop(heap)
+        return heap[0][0] if heap else math.inf
+
+    def run(self, until: float | None = None, max_steps: int | None = None) -> int:
+        """Process events up to virtual time ``until`` (inclusive) and return the count.
+
+        Stops early after ``max_steps`` resumptions so a caller can bound a
+        slice of work. When it stops because nothing is left before
+        ``until``, the clock moves to ``until``.
+        """
+        # Hot loop: every agent step of every run passes through here.
+        horizon = math.inf if until is None else until
+        budget = math.inf if max_steps is None else max_steps
+        heap = self._heap
+        ready = self._ready
+        done = 0
+        while done < budget:
+            if ready:
+                agent = ready.popleft()
+            else:
+                if not heap:
+                    if until is not None and until > self.now:
+                        self.now = until
+                    break
+                entry = heap[0]
+                when = entry[0]
+                if when > horizon:
+                    self.now = horizon
+                    break
+                heappop(heap)
+                agent = entry[2]
+                if agent._wake_seq != entry[1]:
+                    continue
+                self.now = when
+                agent._wake_seq = -1
+                if agent.__class__ is Timer:
+                    agent.callback()
+                    done += 1
+                    continue
+                agent._parked = False
+            # Resume the agent until it parks again or ends (inlined _resume).
+            done += 1
+            self.current = agent
+            exc = agent._exc
+            try:
+                if exc is None:
+                    agent._coro.send(None)
+                else:
+                    agent._exc = None
+                    agent._coro.throw(exc)
+            except StopIteration:
+                self._end(agent, "ok", None)
+            except Cancelled:
+                self._end(agent, "cancelled", None)
+            except Exception as error:  # an agent's failure never takes the run down
+                self._end(agent, "failed", error)
+            else:
+                if not agent._parked:
+                    self._misbehaved(agent)
+        self.current = None
+        self.steps += done
+        return done
+
+    def step(self) -> bool:
+        """Process exactly one event; False when there is nothing left to do."""
+        return self.run(max_steps=1) == 1
+
+    def _misbehaved(self, agent: Agent) -> None:
+        """The agent yielded without parking: it awaited a foreign awaitable."""
+        agent._exc = TypeError(
+            f"agent {agent.name!r} awaited something that is not an engine "
+            "operation; agents may only await ctx.sleep, ctx.recv, ctx.task ..."
+        )
+        self._ready.append(agent)
+
+    def _end(self, agent: Agent, status: str, error: Exception | None) -> None:
+        agent._done = True
+        agent._parked = False
+        agent._wake_seq = -1
+        agent._coro = None
+        bus = self.bus
+        bus.emitted += 1
+        if error is None:
+            if self._finished_subs:
+                ev = AgentFinished(self.now, agent.id, "", status)
+                for fn in self._finished_subs:
+                    fn(ev)
+        else:
+            agent.error = error
+            if self._failed_subs:
+                ev = AgentFailed(self.now, agent.id, "", error)
+                for fn in self._failed_subs:
+                    fn(ev)

@@ -1,0 +1,1 @@
+"""Observatory's face: the CLI, the headless runner and the Textual TUI."""

@@ -1,0 +1,140 @@
+"""What a scenario declares, and the world it builds on an engine.
+
+A scenario module defines ``SCENARIO = Scenario(...)``: a name, a one-line
+description, a params dataclass (see ``scenarios.params``) and a ``build``
+function that spawns its agents on an engine and returns a ``World``. The
+world owns the arrays the screen reads — one state index per agent, updated
+by event subscribers with O(1) writes — plus the legend, the metrics and the
+series worth plotting. Nothing here knows about Textual or Typer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from engine import Engine
+
+
+@dataclass(frozen=True)
+class State:
+    """One cell state of the legend: a name, an RGB colour and what it means."""
+
+    name: str
+    color: tuple[int, int, int]
+    description: str = ""
+
+
+@dataclass
+class Series:
+    """A metric sampled over virtual time, for plots and the metrics file."""
+
+    name: str
+    times: list[float] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+    def append(self, time: float, value: float) -> None:
+        self.times.append(time)
+        self.values.append(value)
+
+    def pairs(self) -> list[list[float]]:
+        return [[t, v] for t, v in zip(self.times, self.values, strict=True)]
+
+
+@dataclass
+class Limit:
+    """The scenario's main governance knob (the TUI's ``[`` and ``]``).
+
+    Changes go through the engine's constraint interface so they are logged
+    like any outside command.
+    """
+
+    label: str
+    scope: str
+    value: int | None
+
+    def set(self, engine: Engine, value: int | None) -> None:
+        """Apply a new limit (None removes it) to the live engine."""
+        if value is None:
+            engine.remove(self.scope, "concurrency")
+        else:
+            engine.concurrency(self.scope, value)
+        self.value = value
+
+
+class World:
+    """A built scenario: agents on an engine, mapped onto a grid of cells.
+
+    Agent ``i`` sits at cell ``divmod(i, cols)`` unless a subclass says
+    otherwise. ``state`` holds each agent's index into ``legend``.
+    """
+
+    legend: tuple[State, ...] = ()
+
+    def __init__(self, engine: Engine, rows: int, cols: int) -> None:
+        self.engine = engine
+        self.shape = (rows, cols)
+        self.state = np.zeros(rows * cols, dtype=np.uint8)
+        self.limit: Limit | None = None
+        self._palette = np.array([s.color for s in self.legend] or [(0, 0, 0)], dtype=np.uint8)
+
+    @property
+    def done(self) -> bool:
+        """True when the scenario has reached its natural end (e.g. N generations)."""
+        return False
+
+    def cell_of(self, agent: int) -> tuple[int, int]:
+        """The (row, col) of an agent's cell."""
+        return divmod(agent, self.shape[1])
+
+    def agent_at(self, row: int, col: int) -> int | None:
+        """The agent shown at a cell, or None."""
+        rows, cols = self.shape
+        if 0 <= row < rows and 0 <= col < cols:
+            agent = row * cols + col
+            return agent if agent < len(self.engine.agents) else None
+        return None
+
+    def state_grid(self) -> np.ndarray:
+        """Each cell's state index, shape (rows, cols)."""
+        return self.state.reshape(self.shape)
+
+    def colors(self) -> np.ndarray:
+        """Each cell's RGB colour now, shape (rows, cols, 3), dtype uint8."""
+        return self._palette[self.state_grid()]
+
+    def counts(self) -> dict[str, int]:
+        """How many agents are in each legend state."""
+        tally = np.bincount(self.state, minlength=len(self.legend))
+        return {s.name: int(tally[i]) for i, s in enumerate(self.legend)}
+
+    def metrics(self) -> dict[str, Any]:
+        """The scenario's own metrics (the runner adds the common keys)."""
+        return {}
+
+    def series(self) -> list[Series]:
+        """The headline metrics over virtual time, first one plotted first."""
+        return []
+
+    def describe_agent(self, agent: int) -> dict[str, str]:
+        """What an inspector shows about one agent beyond id and name."""
+        return {"state": self.legend[self.state[agent]].name if self.legend else "?"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario's declaration; the CLI and TUI need nothing else.
+
+    ``stops_itself`` is True for scenarios whose world becomes ``done`` (such
+    as conway's ``--generations``), so headless runs need no ``--duration``.
+    """
+
+    name: str
+    description: str
+    params: type
+    build: Callable[[Engine, Any], World]
+    stops_itself: bool = False
+    default_duration: float | None = None

@@ -1,0 +1,150 @@
+"""Scenario parameters: one dataclass per scenario, fields declared with ``param``.
+
+Each field carries its default, help text and bounds. The CLI builds its
+options from these declarations and ``parse_params`` turns option text into
+validated values, with errors that name the option and the accepted form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, get_type_hints
+
+
+class ParamError(ValueError):
+    """A parameter value is not acceptable; ``option`` is its CLI spelling."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        self.option = "--" + name.replace("_", "-")
+        super().__init__(f"{self.option}: {message}")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """What a parameter accepts, read from a field's metadata."""
+
+    name: str
+    type: Any
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple[str, ...] | None = None
+    parse: Callable[[str], Any] | None = None
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def accepted(self) -> str:
+        """The accepted form, in words, for help and error messages."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        kind = {int: "a whole number", float: "a number", str: "text", bool: "true or false"}.get(
+            self.type, getattr(self.parse, "__doc__", None) or "a value"
+        )
+        if self.min is not None and self.max is not None:
+            return f"{kind} from {self.min:g} to {self.max:g}"
+        if self.min is not None:
+            return f"{kind} >= {self.min:g}"
+        if self.max is not None:
+            return f"{kind} <= {self.max:g}"
+        return kind
+
+    def convert(self, raw: Any) -> Any:
+        """Turn text (or an already typed value) into a checked value."""
+        value = raw
+        try:
+            if isinstance(raw, str):
+                if self.parse is not None:
+                    value = self.parse(raw)
+                elif self.type is bool:
+                    lowered = raw.strip().lower()
+                    if lowered not in ("true", "false", "1", "0", "yes", "no"):
+                        raise ValueError
+                    value = lowered in ("true", "1", "yes")
+                elif self.type in (int, float):
+                    value = self.type(raw)
+            elif self.type is float and isinstance(raw, int) and not isinstance(raw, bool):
+                value = float(raw)
+        except ValueError as error:
+            detail = str(error)
+            if detail and self.parse is not None:
+                raise ParamError(self.name, detail) from None
+            raise ParamError(self.name, f"{raw!r} is not valid: use {self.accepted()}") from None
+        self.check(value)
+        return value
+
+    def check(self, value: Any) -> None:
+        if self.type in (int, float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+                raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+            if self.type is int and not isinstance(value, int):
+                raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+            if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+                raise ParamError(self.name, f"{value!r} is out of range: use {self.accepted()}")
+        if self.choices and value not in self.choices:
+            raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+
+
+def param(
+    default: Any,
+    *,
+    help: str,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[str, ...] | None = None,
+    parse: Callable[[str], Any] | None = None,
+) -> Any:
+    """Declare a scenario parameter as a dataclass field."""
+    meta = {"help": help, "min": min, "max": max, "choices": choices, "parse": parse}
+    return dataclasses.field(default=default, metadata={"observatory": meta})
+
+
+def specs(params_cls: type) -> list[ParamSpec]:
+    """The parameter declarations of a scenario's params dataclass, in order."""
+    hints = get_type_hints(params_cls)
+    out = []
+    for f in dataclasses.fields(params_cls):
+        meta = f.metadata.get("observatory", {})
+        out.append(ParamSpec(f.name, hints[f.name], f.default, meta.get("help", ""), **_limits(meta)))
+    return out
+
+
+def _limits(meta: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: meta.get(k) for k in ("min", "max", "choices", "parse")}
+
+
+def parse_params(params_cls: type, values: Mapping[str, Any]) -> Any:
+    """Build a params instance from option values (text or typed), validating each.
+
+    Unknown names are an error; missing ones take their defaults.
+    """
+    by_name = {s.name: s for s in specs(params_cls)}
+    unknown = sorted(set(values) - set(by_name))
+    if unknown:
+        raise ParamError(
+            unknown[0], f"unknown option; known: {', '.join(s.option for s in by_name.values())}"
+        )
+    converted = {name: by_name[name].convert(raw) for name, raw in values.items()}
+    for name, spec in by_name.items():
+        if name not in converted:
+            spec.check(spec.default)
+    instance = params_cls(**converted)
+    validate = getattr(instance, "validate", None)
+    if validate is not None:
+        validate()
+    return instance
+
+
+def as_dict(params: Any) -> dict[str, Any]:
+    """Every parameter's value in a JSON-friendly form (for the metrics file)."""
+    out = {}
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        out[f.name] = value if isinstance(value, bool | int | float | str | type(None)) else str(value)
+    return out
