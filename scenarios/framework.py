@@ -119,6 +119,14 @@ class World:
         """The headline metrics over virtual time, first one plotted first."""
         return []
 
+    def artifacts(self) -> dict[str, np.ndarray]:
+        """Arrays to save at the end of a run, keyed by the parameter naming the file.
+
+        For example conway returns ``{"grid_out": grid}``; the runner writes it
+        with ``numpy.save`` when ``--grid-out`` was given.
+        """
+        return {}
+
     def describe_agent(self, agent: int) -> dict[str, str]:
         """What an inspector shows about one agent beyond id and name."""
         return {"state": self.legend[self.state[agent]].name if self.legend else "?"}
