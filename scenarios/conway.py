@@ -30,8 +30,10 @@ _UNREPORTED = b"\x02"
 NEIGHBOURHOOD = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
-def parse_limit(text: str) -> int:
-    """a whole number >= 1 (leave --limit out for no limit)"""
+def parse_limit(text: str) -> int | None:
+    """a whole number >= 1, or none for no limit"""
+    if text.strip().lower() in ("none", ""):
+        return None
     try:
         value = int(text)
     except ValueError:

@@ -203,6 +203,7 @@ def test_params_are_checked() -> None:
         parse_params(ConwayParams, {"limit": 0})
     assert parse_params(ConwayParams, {"limit": "4"}).limit == 4
     assert parse_params(ConwayParams, {}).limit is None
+    assert parse_params(ConwayParams, {"limit": "none"}).limit is None
     with pytest.raises(ParamError, match=r"--pattern: pattern 'Gosper glider gun' is 36 x 9 cells, larger"):
         parse_params(ConwayParams, {"pattern": "gosper-glider-gun", "width": 30})
     with pytest.raises(
