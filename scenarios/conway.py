@@ -24,9 +24,9 @@ from scenarios.params import ParamError, param
 
 # Virtual seconds one compute task takes; a binary fraction, so times add up exactly.
 COMPUTE_TIME = 0.125
-# (row, column) offsets of the 8 neighbours.
 # A generation's observed grid starts out with this in every cell, then agents report.
 _UNREPORTED = b"\x02"
+# (row, column) offsets of the 8 neighbours.
 NEIGHBOURHOOD = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
 
