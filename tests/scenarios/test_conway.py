@@ -229,3 +229,37 @@ def test_grid_out_artifact_and_inspector() -> None:
     assert world.describe_agent(2 * 6 + 2) == {"state": "alive", "cell": "row 2, column 2", "generation": "3"}
     assert world.describe_agent(2 * 6 + 3)["state"] == "dead"
     assert [s.name for s in world.series()] == ["population", "logic errors", "drift errors"]
+
+
+def test_limit_changed_while_running_leaves_results_alone() -> None:
+    _, free = run(seed=9, width=10, height=8, generations=16)
+    engine = Engine(seed=9)
+    world = conway.build(engine, parse_params(ConwayParams, {"width": 10, "height": 8, "generations": 16}))
+    assert world.limit is not None and world.limit.value is None
+    engine.run(until=0.5)
+    world.limit.set(engine, 3)  # what the TUI's [ and ] do
+    engine.run(until=20.0)
+    world.limit.set(engine, None)
+    engine.run()
+    assert world.done
+    assert np.array_equal(world.observed, free.observed)
+    assert engine.now > free.engine.now
+
+
+def test_soup_comes_from_the_seed_and_the_scenario_is_installed() -> None:
+    from scenarios import load
+
+    assert load("conway") is conway.SCENARIO and conway.SCENARIO.stops_itself
+    worlds = []
+    for seed in (21, 21, 22):
+        engine = Engine(seed=seed)
+        worlds.append(
+            conway.build(engine, parse_params(ConwayParams, {"width": 9, "height": 7, "generations": 1}))
+        )
+        assert not worlds[-1].done and worlds[-1].metrics()["generations"] == 0
+        engine.run()
+    a, b, c = worlds
+    assert np.array_equal(a.first, b.first) and not np.array_equal(a.first, c.first)
+    assert a.first.shape == (7, 9) and len(a.engine.agents) == 63
+    assert a.engine.agents[10].name == "cell-1-1"
+    assert a.done and a.metrics()["generations"] == 1
