@@ -12,7 +12,7 @@ with the state it last heard from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -67,7 +67,10 @@ class ConwayParams:
     patience: float = param(
         1.0, min=0, help="with --loss: virtual seconds a cell waits before using last known states"
     )
-    limit: int | None = param(None, parse=parse_limit, help="at most N compute tasks at once (timing only)")
+    # Optional[int], not int | None: the CLI names an option's metavar after the type's __name__.
+    limit: Optional[int] = param(  # noqa: UP045
+        None, parse=parse_limit, help="at most N compute tasks at once (timing only)"
+    )
     grid_out: str = param("", help="save the final grid to this .npy file (height x width, 1 = alive)")
 
     def validate(self) -> None:
@@ -239,6 +242,10 @@ class ConwayWorld(World):
     @property
     def done(self) -> bool:
         return self.validator.generation >= self.generations
+
+    def progress(self) -> float:
+        """The share of the generations judged so far."""
+        return self.validator.generation / self.generations
 
     def metrics(self) -> dict[str, Any]:
         return {
