@@ -144,7 +144,8 @@ async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: 
         deadline = ctx.now + patience
         while heard < 8:
             remaining = deadline - ctx.now
-            arrived = remaining > 0 and await ctx.wait_messages(8 - heard, remaining)
+            # Even with no patience left, messages sent at this very instant still count.
+            arrived = remaining >= 0 and await ctx.wait_messages(8 - heard, remaining)
             kept_before = len(early)
             heard += _hear(items, gen, known, early)
             world.early += len(early) - kept_before

@@ -165,6 +165,31 @@ def test_lost_messages_show_as_errors() -> None:
     assert np.array_equal(again.observed, world.observed)
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    st.integers(0, 2**16),
+    st.floats(0.0005, 0.2),
+    st.sampled_from([0.0, 0.1, 1.0]),
+    st.one_of(st.none(), st.integers(1, 4)),
+)
+def test_lossy_runs_finish_and_account_for_their_errors(
+    seed: int, loss: float, patience: float, limit: int | None
+) -> None:
+    engine = Engine(seed=seed)
+    params = parse_params(ConwayParams, {"width": 4, "height": 3, "generations": 6, "loss": loss})
+    params.patience, params.limit = patience, limit
+    world = conway.build(engine, params)
+    engine.run()
+    metrics = world.metrics()
+    assert world.done and metrics["generations"] == 6
+    assert sum(world.logic.values) == metrics["logic_errors"]
+    assert sum(world.drift.values) == metrics["drift_errors"]
+    assert world.last_check is not None and np.array_equal(world.state_grid(), world.last_check.cells)
+    if metrics["messages_lost"] == 0 and limit is None:
+        # Cells in step hear every message at the instant it is sent: nothing to get wrong.
+        assert (metrics["logic_errors"], metrics["drift_errors"]) == (0, 0)
+
+
 def test_loss_waits_patience_for_a_silent_neighbour() -> None:
     engine, world = run(width=4, height=3, generations=2, loss=1.0, patience=0.75)
     # Nothing ever arrives: each generation is a full wait of patience, then one compute.
