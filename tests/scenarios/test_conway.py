@@ -288,3 +288,27 @@ def test_soup_comes_from_the_seed_and_the_scenario_is_installed() -> None:
     assert a.first.shape == (7, 9) and len(a.engine.agents) == 63
     assert a.engine.agents[10].name == "cell-1-1"
     assert a.done and a.metrics()["generations"] == 1
+
+
+def test_fanout_delivers_like_broadcast_and_wakes_its_receiver_once() -> None:
+    """The engine's Fanout, as the cells use it: one wake-up per receiver, however many messages."""
+    engine = Engine(seed=0)
+    log: list[tuple[float, int, list[int]]] = []
+
+    async def receiver(ctx) -> None:
+        assert await ctx.wait_messages(3)
+        log.append((ctx.now, ctx.id, list(ctx.mailbox.items)))
+
+    async def sender(ctx, targets: list[int]) -> None:
+        out = ctx.fanout(targets)
+        for k in range(3):
+            await ctx.sleep(1.0)
+            out.send(10 * ctx.id + k)
+
+    for _ in range(2):
+        engine.spawn(receiver)
+    engine.spawn(sender, [0, 1])
+    engine.run()
+    assert log == [(3.0, 0, [20, 21, 22]), (3.0, 1, [20, 21, 22])]
+    assert [engine.agents[i].mailbox.statistics().delivered for i in (0, 1)] == [3, 3]
+    assert engine.kernel.steps == 2 * 2 + 4  # each receiver: start and one wake; the sender: 4 steps
