@@ -202,9 +202,10 @@ class ConwayWorld(World):
         self.lost = 0  # neighbour messages dropped by --loss
         self.early = 0  # messages that arrived while their receiver was a generation behind
         self.last_check: Check | None = None
-        # Agents write their state into a bytearray (cheaper than a numpy item); numpy views it.
-        self._cells = bytearray(initial.astype(np.uint8).tobytes())
-        self.state = np.frombuffer(self._cells, dtype=np.uint8)
+        # Agents write their state into the bytearray ``cells`` (a cheaper store than a numpy
+        # item); ``state`` is numpy's view of it.
+        self.cells = bytearray(initial.astype(np.uint8).tobytes())
+        self.state = np.frombuffer(self.cells, dtype=np.uint8)
         self._pending: dict[int, list[Any]] = {}  # generation -> [reports missing, bytearray]
         population = int(np.count_nonzero(initial))
         self.population = Series("population", [0.0], [float(population)])
@@ -215,9 +216,9 @@ class ConwayWorld(World):
         """An agent computed its state for generation ``gen`` (hot)."""
         entry = self._pending.get(gen)
         if entry is None:
-            entry = self._pending[gen] = [len(self._cells), bytearray(_UNREPORTED * len(self._cells))]
+            entry = self._pending[gen] = [len(self.cells), bytearray(_UNREPORTED * len(self.cells))]
         entry[1][agent] = alive
-        self._cells[agent] = alive
+        self.cells[agent] = alive
         entry[0] -= 1
         if not entry[0]:
             self._judge(gen, entry[1])
