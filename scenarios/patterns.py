@@ -50,17 +50,15 @@ def bundled_names() -> list[str]:
 def load(name_or_path: str) -> Pattern:
     """A bundled pattern by name, or a pattern file (``.rle`` or ``.cells``)."""
     path = Path(name_or_path)
-    if not path.exists() and path.suffix.lower() not in SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
         found = _bundled(name_or_path)
         if found is None:
             raise PatternError(
-                f"{name_or_path!r} is neither a pattern file nor a bundled pattern: "
-                f"use a .rle or .cells file, or one of {', '.join(bundled_names())}"
+                f"{name_or_path!r} is neither a pattern file (.rle or .cells) nor a bundled pattern: "
+                f"use one of {', '.join(bundled_names())}"
             )
-        path = found
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise PatternError(f"pattern file {str(path)!r} is not a .rle or .cells file")
+        path, suffix = found, found.suffix
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:

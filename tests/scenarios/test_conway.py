@@ -232,7 +232,7 @@ def test_params_are_checked() -> None:
     with pytest.raises(ParamError, match=r"--pattern: pattern 'Gosper glider gun' is 36 x 9 cells, larger"):
         parse_params(ConwayParams, {"pattern": "gosper-glider-gun", "width": 30})
     with pytest.raises(
-        ParamError, match=r"--pattern: 'nope' is neither a pattern file nor a bundled pattern"
+        ParamError, match=r"--pattern: 'nope' is neither a pattern file \(\.rle or \.cells\) nor a bundled"
     ):
         parse_params(ConwayParams, {"pattern": "nope"})
     with pytest.raises(ParamError, match=r"--width: 2 is out of range"):

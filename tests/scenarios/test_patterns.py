@@ -138,14 +138,15 @@ def test_load_files_and_errors(tmp_path: Path) -> None:
     path.write_text(".O\n..O\nOOO\n")
     assert patterns.load(str(path)).cells.tolist() == GLIDER.tolist()
     with pytest.raises(
-        PatternError, match=r"'nosuch' is neither a pattern file nor a bundled pattern.*glider"
+        PatternError,
+        match=r"'nosuch' is neither a pattern file \(\.rle or \.cells\) nor a bundled pattern: .*glider",
     ):
         patterns.load("nosuch")
     with pytest.raises(PatternError, match="cannot read pattern file"):
         patterns.load(str(tmp_path / "missing.rle"))
     other = tmp_path / "mine.txt"
     other.write_text("OOO")
-    with pytest.raises(PatternError, match=r"is not a \.rle or \.cells file"):
+    with pytest.raises(PatternError, match=r"mine.txt' is neither a pattern file"):
         patterns.load(str(other))
     binary = tmp_path / "junk.rle"
     binary.write_bytes(b"\xff\xfe\x00")
