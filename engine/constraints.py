@@ -135,11 +135,23 @@ class Concurrency(Constraint):
     def set_limit(self, limit: int) -> None:
         """Change the limit; a raise admits waiters at once, a cut lets runners finish."""
         self.limit = limit
+        self.admit()
+
+    def admit(self) -> None:
+        """Hand free slots to waiters, first come first served."""
         waiters = self.waiters
-        while waiters and self.held < limit:
+        granted = self.governor.granted
+        while waiters and self.held < self.limit:
             self.held += 1
-            self.max_held = max(self.max_held, self.held)
-            self.governor.granted(waiters.popleft(), self)
+            if self.held > self.max_held:
+                self.max_held = self.held
+            granted(waiters.popleft(), self)
+
+    def grant_all(self) -> None:
+        # The constraint is going away; its waiters still count as holders
+        # so that their later release balances.
+        self.held += len(self.waiters)
+        super().grant_all()
 
     def setting(self) -> str:
         return f"limit {self.limit}"

@@ -26,8 +26,10 @@ from engine.kernel import Kernel
 from engine.scope import parse_scope
 
 if TYPE_CHECKING:
+    from engine.agent import Agent
     from engine.tasks import Task
 
+_new = object.__new__
 _KIND_ORDER = {"pause": 0, "concurrency": 1, "rate_limit": 2}
 
 
@@ -50,44 +52,58 @@ class Governor:
     # -- the task path (hot) -----------------------------------------------------
 
     def begin(self, task: Task) -> bool:
-        """Try to start a task now; True if it started, else it waits (hot)."""
+        """Try to start a task now; True if it started, else it waits (hot).
+
+        Events are built with ``_new`` and slot stores: no ``__init__`` frame.
+        """
         agent = task.agent
-        key = (agent.id, task.name) if self._agent_scoped else task.name
-        cons = self._cache.get(key)
+        name = task.name
+        cons = self._cache.get((agent.id, name) if self._agent_scoped else name)
         if cons is None:
-            cons = self._cache[key] = self._resolve(agent.name, task.name)
+            cons = self._lookup(agent, name)
         task.cons = cons
         task.gen = self.generation
         now = self.kernel.now
         task.created = now
+        self.bus.emitted += 1
         if cons:
             if len(cons) == 1:
                 c = cons[0]
-                if c.try_acquire():
+                started = c.try_acquire()
+                if started:
                     task.i = 1
                 else:
                     task.waiting_on = c
                     c.waiters.append(task)
-                    self.bus.emitted += 1
-                    if self._blocked_subs:
-                        ev = TaskBlocked(now, agent.id, task.name, c.reason)
-                        for fn in self._blocked_subs:
-                            fn(ev)
-                    return False
-            elif not self._walk(task):
-                self.bus.emitted += 1
-                if self._blocked_subs:
-                    ev = TaskBlocked(now, agent.id, task.name, task.waiting_on.reason)
-                    for fn in self._blocked_subs:
+            else:
+                started = self._walk(task)
+            if not started:
+                subs = self._blocked_subs
+                if subs:
+                    ev = _new(TaskBlocked)
+                    ev.time = now
+                    ev.agent = agent.id
+                    ev.task = name
+                    ev.reason = task.waiting_on.reason
+                    for fn in subs:
                         fn(ev)
                 return False
         task.started = now
-        self.bus.emitted += 1
-        if self._started_subs:
-            ev = TaskStarted(now, agent.id, task.name, 0.0)
-            for fn in self._started_subs:
+        subs = self._started_subs
+        if subs:
+            ev = _new(TaskStarted)
+            ev.time = now
+            ev.agent = agent.id
+            ev.task = name
+            ev.waited = 0.0
+            for fn in subs:
                 fn(ev)
         return True
+
+    def _lookup(self, agent: Agent, name: str) -> tuple[Constraint, ...]:
+        cons = self._resolve(agent.name, name)
+        self._cache[(agent.id, name) if self._agent_scoped else name] = cons
+        return cons
 
     def _walk(self, task: Task) -> bool:
         # Hot: acquire the remaining constraints in order, or queue at the first refusal.
@@ -111,31 +127,41 @@ class Governor:
         i = task.i = task.i + 1
         if task.gen != self.generation:
             self._refresh(task)
-        elif i == len(task.cons):
-            task.waiting_on = None
-        if task.waiting_on is not None and not self._walk(task):
+            if task.waiting_on is not None and not self._walk(task):
+                return
+        elif i < len(task.cons) and not self._walk(task):
             return
         kernel = self.kernel
         now = kernel.now
         task.started = now
+        agent = task.agent
         self.bus.emitted += 1
-        if self._started_subs:
-            ev = TaskStarted(now, task.agent.id, task.name, now - task.created)
-            for fn in self._started_subs:
+        subs = self._started_subs
+        if subs:
+            ev = _new(TaskStarted)
+            ev.time = now
+            ev.agent = agent.id
+            ev.task = task.name
+            ev.waited = now - task.created
+            for fn in subs:
                 fn(ev)
-        agent = task.agent  # kernel.wake, inlined
-        if agent._parked:
+        if agent._parked:  # kernel.wake, inlined; a task waiter has no timer to go stale
             agent._parked = False
-            agent._wake_seq = -1
             kernel._ready.append(agent)
 
     def finish(self, task: Task, status: str) -> None:
         """A running task ended: report it, then hand its slots on (hot)."""
         now = self.kernel.now
         self.bus.emitted += 1
-        if self._finished_subs:
-            ev = TaskFinished(now, task.agent.id, task.name, status, now - task.started)
-            for fn in self._finished_subs:
+        subs = self._finished_subs
+        if subs:
+            ev = _new(TaskFinished)
+            ev.time = now
+            ev.agent = task.agent.id
+            ev.task = task.name
+            ev.status = status
+            ev.duration = now - task.started
+            for fn in subs:
                 fn(ev)
         for c in task.cons:
             c.release()
@@ -144,6 +170,7 @@ class Governor:
         """A waiting task was cancelled: leave the queue and give back what it held."""
         if task.waiting_on is not None:
             task.waiting_on.discard(task)
+            task.waiting_on = None
         now = self.kernel.now
         self.bus.emitted += 1
         if self._finished_subs:
@@ -179,9 +206,10 @@ class Governor:
             c = self._add(Concurrency(self, parsed, limit))
         else:
             assert isinstance(c, Concurrency)
-            c.set_limit(limit)
+            c.limit = limit
         self._set_ttl(c, ttl)
         self._changed(c, "set")
+        c.admit()  # after the change is reported, so its TaskStarted events follow it
         return c
 
     def set_rate_limit(
