@@ -1,9 +1,10 @@
 """The governor: which constraints apply to a task, and the walk through them.
 
 A task acquires its matching constraints in a fixed order — pauses, then
-concurrency limits, then rate limits, each kind in creation order — so a
-paused task holds no slot, a rate limit meters actual starts, and no two
-tasks can wait on each other. A task that cannot pass a constraint waits in
+concurrency limits, then rate limits; within a kind narrower scopes before
+``global``, then creation order — so a paused task holds no slot, a task
+waiting for its own task limit does not sit on a global slot, a rate limit
+meters actual starts, and no two tasks can wait on each other. A task that cannot pass a constraint waits in
 that constraint's FIFO; the constraint hands it the admission later and the
 walk continues from there.
 """
@@ -44,6 +45,8 @@ class Governor:
         self._constraints: dict[tuple[str, str], Constraint] = {}
         self._cache: dict[object, tuple[Constraint, ...]] = {}
         self._agent_scoped = 0
+        # Tasks that started and have not finished: a new concurrency limit counts them.
+        self._running: set[Task] = set()
         self._blocked_subs = bus.subscribers(TaskBlocked)
         self._started_subs = bus.subscribers(TaskStarted)
         self._finished_subs = bus.subscribers(TaskFinished)
@@ -89,6 +92,7 @@ class Governor:
                         fn(ev)
                 return False
         task.started = now
+        self._running.add(task)
         subs = self._started_subs
         if subs:
             ev = _new(TaskStarted)
@@ -134,6 +138,7 @@ class Governor:
         kernel = self.kernel
         now = kernel.now
         task.started = now
+        self._running.add(task)
         agent = task.agent
         self.bus.emitted += 1
         subs = self._started_subs
@@ -151,6 +156,7 @@ class Governor:
 
     def finish(self, task: Task, status: str) -> None:
         """A running task ended: report it, then hand its slots on (hot)."""
+        self._running.discard(task)
         now = self.kernel.now
         self.bus.emitted += 1
         subs = self._finished_subs
@@ -190,7 +196,8 @@ class Governor:
 
     def _resolve(self, agent_name: str, task_name: str) -> tuple[Constraint, ...]:
         found = [c for c in self._constraints.values() if c.scope.matches(agent_name, task_name)]
-        found.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: creation order within a kind
+        # Stable sort: creation order within a kind, global scopes after the narrower ones.
+        found.sort(key=lambda c: (_KIND_ORDER[c.kind], c.scope.kind == "global"))
         return tuple(found)
 
     # -- changing the constraints ---------------------------------------------------
@@ -204,6 +211,7 @@ class Governor:
         c = self._constraints.get((parsed.text, "concurrency"))
         if c is None:
             c = self._add(Concurrency(self, parsed, limit))
+            self._adopt(c)
         else:
             assert isinstance(c, Concurrency)
             c.limit = limit
@@ -273,6 +281,15 @@ class Governor:
             self._agent_scoped += 1
         self._bump()
         return c
+
+    def _adopt(self, c: Concurrency) -> None:
+        """A new limit counts the matching tasks already running; they release it when done."""
+        for task in self._running:
+            if c.scope.matches(task.agent.name, task.name):
+                task.cons += (c,)
+                task.i += 1
+                c.held += 1
+        c.max_held = max(c.max_held, c.held)
 
     def _drop(self, c: Constraint, action: str) -> None:
         del self._constraints[(c.scope.text, c.kind)]
