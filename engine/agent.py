@@ -13,6 +13,7 @@ from collections.abc import Coroutine, Generator, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
+from engine.kernel import PARKED, RUNNING
 from engine.mailbox import TIMEOUT, Mailbox, WouldBlock
 from engine.tasks import Task
 
@@ -37,9 +38,8 @@ class Agent:
         "_done",
         "_governor",
         "_kernel",
-        "_parked",
         "_random",
-        "_wake_seq",
+        "_wait",
         "engine",
         "error",
         "id",
@@ -54,8 +54,7 @@ class Agent:
         self._kernel = engine.kernel
         self._governor = engine.governor
         self._coro: Coroutine[Any, Any, Any] | None = None
-        self._wake_seq = -1
-        self._parked = False
+        self._wait = RUNNING
         self._done = False
         self._box: Mailbox | None = None
         self._random: random.Random | None = None
@@ -92,10 +91,7 @@ class Agent:
             raise ValueError(f"sleep delay {delay!r} is not valid: use a number of seconds >= 0")
         # Hot: the kernel's park_until, inlined.
         kernel = self._kernel
-        seq = kernel._seq
-        kernel._seq = seq + 1
-        self._wake_seq = seq
-        self._parked = True
+        seq = self._wait = next(kernel._seqs)
         heappush(kernel._heap, (kernel.now + delay, seq, self))
         yield
 
@@ -153,7 +149,7 @@ class Agent:
     @types.coroutine
     def _await_mail(self, box: Mailbox, count: int, timeout: float | None) -> Generator[None, None, None]:
         if timeout is None or timeout == _INF:
-            self._parked = True
+            self._wait = PARKED
         elif 0 <= timeout < _INF:
             self._kernel.park_until(self, self._kernel.now + timeout)
         else:

@@ -150,8 +150,8 @@ class Governor:
             ev.waited = now - task.created
             for fn in subs:
                 fn(ev)
-        if agent._parked:  # kernel.wake, inlined; a task waiter has no timer to go stale
-            agent._parked = False
+        if agent._wait != -1:  # kernel.wake, inlined; a task waiter has no timer to go stale
+            agent._wait = -1
             kernel._ready.append(agent)
 
     def finish(self, task: Task, status: str) -> None:
@@ -172,15 +172,15 @@ class Governor:
         for c in task.cons:
             c.release()
 
-    def abandon(self, task: Task) -> None:
-        """A waiting task was cancelled: leave the queue and give back what it held."""
+    def abandon(self, task: Task, status: str = "cancelled") -> None:
+        """A waiting task ends before it started: leave the queue, give back what it held."""
         if task.waiting_on is not None:
             task.waiting_on.discard(task)
             task.waiting_on = None
         now = self.kernel.now
         self.bus.emitted += 1
         if self._finished_subs:
-            ev = TaskFinished(now, task.agent.id, task.name, "cancelled", 0.0)
+            ev = TaskFinished(now, task.agent.id, task.name, status, 0.0)
             for fn in self._finished_subs:
                 fn(ev)
         for c in task.cons[: task.i]:

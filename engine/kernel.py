@@ -6,10 +6,16 @@ somewhere (a timer in the heap, a mailbox, a constraint's queue) and then
 yields. Whoever wakes it puts it on the ready queue. Heap entries are
 ``(time, seq, target)``; the unique ``seq`` breaks ties deterministically and
 lets a woken agent's leftover timer be recognised as stale.
+
+An agent's ``_wait`` says what it waits for: ``RUNNING`` (-1) when it runs
+or stands on the ready queue, ``PARKED`` (-2) when only someone else can
+wake it, or the ``seq`` of the heap entry that will wake it. Hot code uses
+the literals.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import sys
 from collections import deque
@@ -22,6 +28,9 @@ from engine.events import AgentFailed, AgentFinished, EventBus
 if TYPE_CHECKING:
     from engine.agent import Agent
 
+
+RUNNING = -1
+PARKED = -2
 
 # The horizon of an unbounded run: beyond every finite time, below a forever sleep.
 _FOREVER = sys.float_info.max
@@ -39,26 +48,24 @@ class Timer:
     """A callback the kernel runs at a virtual time, unless cancelled first.
 
     It looks like a parked agent to the kernel's loop (``_coro.send``,
-    ``_parked``), so the hot loop needs no type test per step.
+    ``_wait``), so the hot loop needs no type test per step.
     """
 
-    __slots__ = ("_coro", "_parked", "_wake_seq", "callback")
+    __slots__ = ("_coro", "_wait", "callback")
 
     def __init__(self, callback: Callable[[], None]) -> None:
-        self._wake_seq = -1
-        self._parked = True
+        self._wait = PARKED
         self._coro = self
         self.callback = callback
 
     def send(self, _: None) -> None:
         """Fire: run the callback (called by the kernel's loop)."""
-        self._parked = True
-        self._wake_seq = -1
+        self._wait = PARKED  # fired; never woken again
         self.callback()
 
     def cancel(self) -> None:
         """Forget the callback; its heap entry becomes stale."""
-        self._wake_seq = -1
+        self._wait = PARKED
 
 
 class _Throw:
@@ -99,7 +106,7 @@ class Kernel:
         self.steps = 0
         self._heap: list[tuple[float, int, object]] = []
         self._ready: deque[Agent] = deque()
-        self._seq = 0
+        self._seqs = itertools.count()
         self._finished_subs = bus.subscribers(AgentFinished)
         self._failed_subs = bus.subscribers(AgentFailed)
 
@@ -107,17 +114,13 @@ class Kernel:
 
     def park_until(self, agent: Agent, when: float) -> None:
         """Register ``agent`` to be resumed at virtual time ``when`` (hot)."""
-        seq = self._seq
-        self._seq = seq + 1
-        agent._wake_seq = seq
-        agent._parked = True
+        seq = agent._wait = next(self._seqs)
         heappush(self._heap, (when, seq, agent))
 
     def wake(self, agent: Agent) -> None:
         """Put a parked agent on the ready queue; its pending timer goes stale (hot)."""
-        if agent._parked:
-            agent._parked = False
-            agent._wake_seq = -1
+        if agent._wait != RUNNING:
+            agent._wait = RUNNING
             self._ready.append(agent)
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
@@ -125,9 +128,7 @@ class Kernel:
         if not when < math.inf and when != -math.inf:  # NaN or inf would break the heap order
             raise ValueError(f"time {when!r} is not valid: use a finite number of virtual seconds")
         timer = Timer(callback)
-        seq = self._seq
-        self._seq = seq + 1
-        timer._wake_seq = seq
+        seq = timer._wait = next(self._seqs)
         heappush(self._heap, (max(when, self.now), seq, timer))
         return timer
 
@@ -156,7 +157,7 @@ class Kernel:
         if self._ready:
             return self.now
         heap = self._heap
-        while heap and heap[0][2]._wake_seq != heap[0][1]:
+        while heap and heap[0][2]._wait != heap[0][1]:
             heappop(heap)
         return heap[0][0] if heap else math.inf
 
@@ -179,14 +180,14 @@ class Kernel:
                 agent = ready.popleft()
             elif heap:
                 when, seq, agent = heappop(heap)
-                if agent._wake_seq != seq:
+                if agent._wait != seq:
                     continue  # stale: the agent was woken otherwise, or the timer cancelled
                 if when > horizon:
                     heappush(heap, (when, seq, agent))
                     self._reach(until)
                     break
                 self.now = when
-                agent._parked = False
+                agent._wait = -1  # RUNNING
             else:
                 self._reach(until)
                 break
@@ -201,7 +202,7 @@ class Kernel:
             except Exception as error:  # an agent's failure never takes the run down
                 self._end(agent, "failed", error)
             else:
-                if not agent._parked:
+                if agent._wait == -1:  # still RUNNING: it yielded without parking
                     self._misbehaved(agent)
         self.steps += done
         return done
@@ -232,8 +233,7 @@ class Kernel:
                 raise error
             return
         agent._done = True
-        agent._parked = False
-        agent._wake_seq = -1
+        agent._wait = RUNNING
         agent._coro = None
         bus = self.bus
         bus.emitted += 1

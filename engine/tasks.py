@@ -51,16 +51,22 @@ class Task:
         # Hot: itself the awaitable (a generator), so no extra frame per task.
         agent = self.agent
         governor = agent._governor
-        if governor.begin(self):
-            return self
-        agent._parked = True
         try:
-            yield
-        except BaseException:
+            if governor.begin(self):
+                return self
+            # A TaskBlocked subscriber may already have let it start.
             if self.started is None:
-                governor.abandon(self)
+                agent._wait = -2  # PARKED until a constraint grants it
+                yield
+        except GeneratorExit:  # the coroutine is being closed with its dead engine
+            raise
+        except BaseException as error:
+            # Cancelled where it waits, or a subscriber raised while it began.
+            status = "cancelled" if isinstance(error, Cancelled) else "failed"
+            if self.started is None:
+                governor.abandon(self, status)
             else:
-                governor.finish(self, "cancelled")
+                governor.finish(self, status)
             raise
         return self
 

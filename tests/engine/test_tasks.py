@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import Cancelled, Engine, TaskStarted
+from engine import Cancelled, Engine, TaskBlocked, TaskStarted
 from tests.engine.conftest import Recorder
 
 
@@ -261,3 +261,27 @@ def test_task_is_the_value_of_async_with(engine: Engine) -> None:
     engine.spawn(named)
     engine.run()
     assert seen == ["<Task 'work' of agent 0 running>", "<Task 'work' of agent 1 running>"]
+
+
+def test_a_blocked_subscriber_may_raise_the_limit_at_once(engine: Engine, rec: Recorder) -> None:
+    engine.concurrency("task:work", 1)
+    engine.subscribe(TaskBlocked, lambda ev: engine.concurrency("task:work", 2))
+    engine.spawn(worker, 0.0, 1.0)
+    engine.spawn(worker, 0.0, 1.0)
+    engine.run()
+    assert starts(rec) == [(0.0, 0), (0.0, 1)]
+    assert rec.rows("finished")[-1] == ("finished", 1.0, 1, "work", "ok", 1.0)
+
+
+def test_a_subscriber_cancelling_the_agent_as_it_blocks_frees_its_place(
+    engine: Engine, rec: Recorder
+) -> None:
+    engine.concurrency("task:work", 1)
+    engine.subscribe(TaskBlocked, lambda ev: ev.agent == 1 and engine.cancel(ev.agent))
+    engine.spawn(worker, 0.0, 1.0)
+    engine.spawn(worker, 0.0, 1.0)
+    engine.spawn(worker, 0.5, 1.0)
+    engine.run()
+    assert rec.tasks()[1:3] == [("blocked", 0.0, 1, "work"), ("finished", 0.0, 1, "work", "cancelled", 0.0)]
+    assert starts(rec) == [(0.0, 0), (1.0, 2)]
+    assert rec.rows("ended")[0] == ("ended", 0.0, 1, "cancelled")
