@@ -107,21 +107,19 @@ class Constraint:
 class Concurrency(Constraint):
     """At most ``limit`` matching tasks run at once."""
 
-    __slots__ = ("held", "limit", "max_held")
+    __slots__ = ("held", "limit")
     kind = "concurrency"
 
     def __init__(self, governor: Governor, scope: Scope, limit: int) -> None:
         super().__init__(governor, scope)
         self.limit = limit
         self.held = 0
-        self.max_held = 0
 
     def try_acquire(self) -> bool:
-        # Hot: called once per task start.
+        # Hot (Governor.begin inlines it for a lone limit). Waiters imply
+        # held >= limit, so a free slot is never taken past a waiter.
         if self.held < self.limit and not self.waiters:
             self.held += 1
-            if self.held > self.max_held:
-                self.max_held = self.held
             return True
         return False
 
@@ -143,8 +141,6 @@ class Concurrency(Constraint):
         granted = self.governor.granted
         while waiters and self.held < self.limit:
             self.held += 1
-            if self.held > self.max_held:
-                self.max_held = self.held
             granted(waiters.popleft(), self)
 
     def grant_all(self) -> None:

@@ -70,10 +70,12 @@ class Governor:
         task.created = now
         self.bus.emitted += 1
         if cons:
-            if len(cons) == 1:
-                c = cons[0]
-                started = c.try_acquire()
+            c = cons[0]
+            if len(cons) == 1 and c.__class__ is Concurrency:
+                # The common case, Concurrency.try_acquire inlined.
+                started = c.held < c.limit and not c.waiters
                 if started:
+                    c.held += 1
                     task.i = 1
                 else:
                     task.waiting_on = c
@@ -169,8 +171,12 @@ class Governor:
             ev.duration = now - task.started
             for fn in subs:
                 fn(ev)
-        for c in task.cons:
-            c.release()
+        cons = task.cons
+        if len(cons) == 1:
+            cons[0].release()
+        else:
+            for c in cons:
+                c.release()
 
     def abandon(self, task: Task, status: str = "cancelled") -> None:
         """A waiting task ends before it started: leave the queue, give back what it held."""
@@ -289,7 +295,6 @@ class Governor:
                 task.cons += (c,)
                 task.i += 1
                 c.held += 1
-        c.max_held = max(c.max_held, c.held)
 
     def _drop(self, c: Constraint, action: str) -> None:
         del self._constraints[(c.scope.text, c.kind)]
