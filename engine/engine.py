@@ -59,16 +59,16 @@ class Engine:
 
     def call_every(
         self, interval: float, callback: Callable[[], None], *, start: float | None = None
-    ) -> Timer:
-        """Run ``callback()`` every ``interval`` virtual seconds (first at ``start``).
+    ) -> _Repeat:
+        """Run ``callback()`` every ``interval`` virtual seconds (first at ``start``, default now).
 
-        Returns the first timer; cancelling the returned handle stops the series.
+        Returns a handle whose ``cancel()`` stops the series, also from inside the callback.
         """
         if isinstance(interval, bool) or not isinstance(interval, int | float) or not 0 < interval < math.inf:
             raise ValueError(f"interval {interval!r} is not valid: use a number of seconds > 0")
         handle = _Repeat(self.kernel, interval, callback)
         handle.schedule(self.kernel.now if start is None else start)
-        return handle  # type: ignore[return-value]
+        return handle
 
     @property
     def events_emitted(self) -> int:
