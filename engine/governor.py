@@ -172,11 +172,17 @@ class Governor:
             for fn in subs:
                 fn(ev)
         cons = task.cons
-        if len(cons) == 1:
-            cons[0].release()
-        else:
+        if len(cons) != 1:
             for c in cons:
                 c.release()
+            return
+        c = cons[0]
+        if c.__class__ is not Concurrency:
+            c.release()
+        elif c.waiters and c.held <= c.limit:  # Concurrency.release, inlined: hand the slot on
+            self.granted(c.waiters.popleft(), c)
+        else:
+            c.held -= 1
 
     def abandon(self, task: Task, status: str = "cancelled") -> None:
         """A waiting task ends before it started: leave the queue, give back what it held."""
