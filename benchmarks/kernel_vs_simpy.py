@@ -138,8 +138,15 @@ def main() -> None:
             )
     for clock in ("wall", "cpu"):
         ours, theirs = (statistics.median(rates[n][clock]) for n in ("ours", "simpy"))
+        # Each pair ran back to back, so its ratio shares that moment's machine load.
+        pairs = statistics.median(
+            [a / b for a, b in zip(rates["ours"][clock], rates["simpy"][clock], strict=True)]
+        )
         print(f"\nmedian cycles per {clock} second: ours {ours:,.0f}, simpy {theirs:,.0f}")
-        print(f"ratio ours/simpy ({clock}): {ours / theirs:.2f}x (target >= 2.0x)")
+        print(
+            f"ratio ours/simpy ({clock}): {ours / theirs:.2f}x of the medians, {pairs:.2f}x median per pair"
+        )
+        print("  (target >= 2.0x)")
 
     bare, with_random = idle_agent_bytes(args.idle_agents)
     print(f"\nmemory per idle agent at {args.idle_agents:,} agents: {bare:,.0f} B (target <= 2048 B)")

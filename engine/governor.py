@@ -4,9 +4,10 @@ A task acquires its matching constraints in a fixed order — pauses, then
 concurrency limits, then rate limits; within a kind narrower scopes before
 ``global``, then creation order — so a paused task holds no slot, a task
 waiting for its own task limit does not sit on a global slot, a rate limit
-meters actual starts, and no two tasks can wait on each other. A task that cannot pass a constraint waits in
-that constraint's FIFO; the constraint hands it the admission later and the
-walk continues from there.
+meters actual starts, and no two tasks can wait on each other. A task that
+cannot pass a constraint waits in that constraint's FIFO; the constraint
+hands it the admission later and the walk continues from there. (A
+constraint created while a task waits is appended to that task's walk.)
 """
 
 from __future__ import annotations
