@@ -295,3 +295,10 @@ def test_events_are_counted_whether_or_not_anyone_listens() -> None:
         e.spawn(one)
         e.run()
     assert quiet.events_emitted == loud.events_emitted == len(seen) == 10
+
+
+def test_run_until_infinity_runs_everything_and_keeps_the_last_time(engine: Engine) -> None:
+    log: list = []
+    engine.spawn(sleeper, [1.0, 2.0], log)
+    engine.run(until=math.inf)
+    assert log == [(1.0, 0), (3.0, 0)] and engine.now == 3.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from engine import TIMEOUT, Engine, MailboxStatistics, WouldBlock
@@ -152,3 +154,16 @@ def test_cancel_while_waiting_for_mail_clears_the_wait(engine: Engine) -> None:
     engine.run()
     assert agent.done and engine.now == 1.0
     assert agent.mailbox.statistics().waiting_for == 0
+
+
+def test_recv_with_an_infinite_timeout_waits_like_none(engine: Engine) -> None:
+    got: list = []
+
+    async def receiver(ctx) -> None:
+        message = await ctx.recv(timeout=math.inf)
+        got.append((ctx.now, message))
+
+    engine.spawn(receiver)
+    engine.call_at(5.0, lambda: engine.agents[0].mailbox.put("x"))
+    engine.run()
+    assert got == [(5.0, "x")]
