@@ -105,21 +105,28 @@ class Constraint:
 
 
 class Concurrency(Constraint):
-    """At most ``limit`` matching tasks run at once."""
+    """At most ``limit`` matching tasks run at once.
 
-    __slots__ = ("held", "limit")
+    ``held`` counts the slots taken (running tasks, and tasks that passed this
+    limit but wait for a later constraint); ``max_held`` is its peak.
+    """
+
+    __slots__ = ("held", "limit", "max_held")
     kind = "concurrency"
 
     def __init__(self, governor: Governor, scope: Scope, limit: int) -> None:
         super().__init__(governor, scope)
         self.limit = limit
         self.held = 0
+        self.max_held = 0
 
     def try_acquire(self) -> bool:
         # Hot (Governor.begin inlines it for a lone limit). Waiters imply
         # held >= limit, so a free slot is never taken past a waiter.
         if self.held < self.limit and not self.waiters:
             self.held += 1
+            if self.held > self.max_held:
+                self.max_held = self.held
             return True
         return False
 
@@ -141,6 +148,8 @@ class Concurrency(Constraint):
         granted = self.governor.granted
         while waiters and self.held < self.limit:
             self.held += 1
+            if self.held > self.max_held:
+                self.max_held = self.held
             granted(waiters.popleft(), self)
 
     def grant_all(self) -> None:

@@ -76,7 +76,9 @@ class Governor:
                 # The common case, Concurrency.try_acquire inlined.
                 started = c.held < c.limit and not c.waiters
                 if started:
-                    c.held += 1
+                    held = c.held = c.held + 1
+                    if held > c.max_held:
+                        c.max_held = held
                     task.i = 1
                 else:
                     task.waiting_on = c
@@ -302,6 +304,7 @@ class Governor:
                 task.cons += (c,)
                 task.i += 1
                 c.held += 1
+        c.max_held = max(c.max_held, c.held)
 
     def _drop(self, c: Constraint, action: str) -> None:
         del self._constraints[(c.scope.text, c.kind)]
