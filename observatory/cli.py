@@ -201,7 +201,14 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> int:
 
 
 def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
-    with interrupt_flag() as stop, progress_bar(scenario.name, horizon, Console(stderr=True)) as update:
+    err = Console(stderr=True)
+    if not err.is_terminal:
+        # No live bar in a log: say once what is running and how to stop it.
+        until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
+        print(
+            f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)", file=sys.stderr
+        )
+    with interrupt_flag() as stop, progress_bar(scenario.name, horizon, err) as update:
         record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
     Console().print(summary(record))
     if out is not None:
