@@ -37,6 +37,7 @@ def run_headless(
     duration: float | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    slice_steps: int = SLICE_STEPS,
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -46,7 +47,8 @@ def run_headless(
     seconds, or until the world is done for scenarios that stop themselves.
     ``progress(sim_time, fraction)`` is called after each slice; when
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
-    record says ``interrupted``. Artifact files the parameters ask for are
+    record says ``interrupted``. ``slice_steps`` bounds the engine steps
+    between those checks. Artifact files the parameters ask for are
     written at the end either way.
     """
     if isinstance(scenario, str):
@@ -63,8 +65,8 @@ def run_headless(
             if stop is not None and stop():
                 interrupted = True
                 break
-            steps = engine.run(until=horizon, max_steps=SLICE_STEPS)
-            finished = steps < SLICE_STEPS or (scenario.stops_itself and world.done)
+            steps = engine.run(until=horizon, max_steps=slice_steps)
+            finished = steps < slice_steps or (scenario.stops_itself and world.done)
             if progress is not None:
                 progress(engine.now, _fraction(scenario, world.progress(), engine.now, horizon, finished))
             if finished:

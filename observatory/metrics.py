@@ -68,7 +68,7 @@ def plain(value: Any) -> Any:
 def write(record: dict[str, Any], path: str | Path) -> None:
     """Write the record as JSON, atomically: readers see the old file or the whole new one."""
     target = Path(path)
-    text = json.dumps(record, indent=2, allow_nan=False) + "\n"
+    text = json.dumps(plain(record), indent=2, allow_nan=False) + "\n"
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
