@@ -1,0 +1,74 @@
+"""The plot: the scenario's series over virtual time, newest on the right."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+from textual.widget import Widget
+
+from scenarios import Series
+
+_BARS = " ▁▂▃▄▅▆▇█"
+_ROWS_PER_SERIES = 2
+_MAX_SERIES = 3
+_COLORS = ("cyan", "red", "green")
+
+
+def sparkline(values: list[float], width: int, rows: int, top: float) -> list[str]:
+    """Rows of block characters (top row first) for the last ``width`` values."""
+    values = values[-width:]
+    levels = 8 * rows
+    scaled = [0 if top <= 0 or not math.isfinite(v) else round(max(0.0, v) / top * levels) for v in values]
+    lines = []
+    for k in range(rows):
+        floor = 8 * (rows - 1 - k)
+        lines.append("".join(_BARS[max(0, min(8, s - floor))] for s in scaled))
+    return lines
+
+
+class Plot(Widget):
+    """Up to three series as two-row sparklines that scroll as virtual time goes on."""
+
+    DEFAULT_CSS = """
+    Plot {
+        height: auto;
+        border: round $primary 40%;
+        border-title-color: $text-muted;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "plot"
+        self.series: list[Series] = []
+        self._seen: tuple[int, ...] = ()
+
+    def show(self, series: list[Series]) -> None:
+        """Repaint when a series got new samples (or the set changed)."""
+        series = series[:_MAX_SERIES]
+        seen = tuple(len(s.values) for s in series)
+        if seen != self._seen or series is not self.series:
+            relayout = len(series) != len(self.series)
+            self.series = series
+            self._seen = seen
+            self.refresh(layout=relayout)
+
+    def render(self) -> Text:
+        width = max(1, self.content_region.width)
+        out = Text(no_wrap=True)
+        if not self.series:
+            return Text("(this scenario declares no series)", style="dim")
+        for i, s in enumerate(self.series):
+            window = s.values[-width:]
+            top = max(window, default=0.0)
+            last = s.values[-1] if s.values else float("nan")
+            since = s.times[-len(window)] if window else 0.0
+            head = f"{s.name} {last:,.4g}  max {top:,.4g}  since {since:,.1f} s"
+            out.append(head[:width] + "\n", style="bold")
+            color = _COLORS[i % len(_COLORS)]
+            for line in sparkline(s.values, width, _ROWS_PER_SERIES, top):
+                out.append(line + "\n", style=color)
+        out.rstrip()
+        return out
