@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
+from textual.content import Content
 from textual.widget import Widget
 
 from engine import Event
+from observatory.tui.rows import labelled, line, lines
 from observatory.tui.watch import describe_event
 
 
@@ -47,23 +46,20 @@ class Inspector(Widget):
         self.view = view
         self.refresh()
 
-    def render(self) -> Group | Table | Text:
+    def render(self) -> Content:
         view = self.view
         if view is None:
-            return Text("click a cell, or move the cursor with the arrows and press enter", style="dim")
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(no_wrap=True, overflow="ellipsis")
-        table.add_row("agent", f"{view.id}  {view.name}" + ("  (ended)" if view.done else ""))
-        table.add_row("cell", f"row {view.cell[0]}, col {view.cell[1]}")
-        for key, value in view.details.items():
-            table.add_row(key, value)
-        table.add_row("task", view.task if view.task is not None else Text("none seen yet", style="dim"))
-        if not view.events:
-            return table
-        events = Table.grid(padding=(0, 1))
-        events.add_column(justify="right", style="cyan", no_wrap=True)
-        events.add_column(no_wrap=True, overflow="ellipsis")
-        for ev in reversed(view.events):
-            events.add_row(f"{ev.time:,.3f}", describe_event(ev))
-        return Group(table, Text("recent events", style="bold"), events)
+            return Content.styled("click a cell, or move the cursor with the arrows and press enter", "dim")
+        rows = [
+            labelled("agent", 6, f"{view.id}  {view.name}" + ("  (ended)" if view.done else "")),
+            labelled("cell", 6, f"row {view.cell[0]}, col {view.cell[1]}"),
+        ]
+        rows.extend(labelled(key, 6, value) for key, value in view.details.items())
+        rows.append(labelled("task", 6, view.task if view.task is not None else ("none seen yet", "dim")))
+        if view.events:
+            rows.append(line(("recent events", "bold")))
+            stamps = [f"{ev.time:,.3f}" for ev in reversed(view.events)]
+            width = max(len(s) for s in stamps)
+            for stamp, ev in zip(stamps, reversed(view.events), strict=True):
+                rows.append(line((stamp.rjust(width), "cyan"), " ", describe_event(ev)))
+        return lines(rows)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-from rich.text import Text
+from textual.content import Content
 from textual.widget import Widget
 
+from observatory.tui.rows import line, lines
 from scenarios import State
 
 
@@ -36,15 +36,18 @@ class Legend(Widget):
             self.counts = counts
             self.refresh()
 
-    def render(self) -> Table:
-        table = Table.grid(padding=(0, 1))
-        table.add_column(no_wrap=True)
-        table.add_column(no_wrap=True)
-        table.add_column(justify="right", no_wrap=True)
-        table.add_column(style="dim", no_wrap=True, overflow="ellipsis")
-        for state in self.states:
+    def render(self) -> Content:
+        width = max((len(s.name) for s in self.states), default=0)
+        counts = [f"{self.counts[s.name]:,}" if s.name in self.counts else "" for s in self.states]
+        count_width = max((len(c) for c in counts), default=0)
+        rows = []
+        for state, count in zip(self.states, counts, strict=True):
             r, g, b = state.color
-            swatch = Text("██", style=f"rgb({r},{g},{b})")
-            count = self.counts.get(state.name)
-            table.add_row(swatch, state.name, "" if count is None else f"{count:,}", state.description)
-        return table
+            rows.append(
+                line(
+                    ("██", f"rgb({r},{g},{b})"),
+                    f" {state.name.ljust(width)} {count.rjust(count_width)} ",
+                    (state.description, "dim"),
+                )
+            )
+        return lines(rows)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 
-from rich.text import Text
+from textual.content import Content
 from textual.widget import Widget
 
+from observatory.tui.rows import line, lines
 from scenarios import Series
 
 _BARS = " ▁▂▃▄▅▆▇█"
@@ -55,20 +56,18 @@ class Plot(Widget):
             self._seen = seen
             self.refresh(layout=relayout)
 
-    def render(self) -> Text:
+    def render(self) -> Content:
         width = max(1, self.content_region.width)
-        out = Text(no_wrap=True)
         if not self.series:
-            return Text("(this scenario declares no series)", style="dim")
+            return Content.styled("(this scenario declares no series)", "dim")
+        rows = []
         for i, s in enumerate(self.series):
             window = s.values[-width:]
             top = max(window, default=0.0)
             last = s.values[-1] if s.values else float("nan")
             since = s.times[-len(window)] if window else 0.0
             head = f"{s.name} {last:,.4g}  max {top:,.4g}  since {since:,.1f} s"
-            out.append(head[:width] + "\n", style="bold")
+            rows.append(line((head[:width], "bold")))
             color = _COLORS[i % len(_COLORS)]
-            for line in sparkline(s.values, width, _ROWS_PER_SERIES, top):
-                out.append(line + "\n", style=color)
-        out.rstrip()
-        return out
+            rows.extend(line((bars, color)) for bars in sparkline(s.values, width, _ROWS_PER_SERIES, top))
+        return lines(rows)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
+from textual.content import Content
 from textual.widget import Widget
+
+from observatory.tui.rows import Part, labelled, lines
 
 
 @dataclass
@@ -41,7 +42,7 @@ def _number(value: Any) -> str:
 
 
 def _speed(value: float) -> str:
-    return f"×{value:g}" if value >= 0.01 else f"×{value:.2g}"
+    return f"×{value:.3g}"
 
 
 class StatusPanel(Widget):
@@ -69,28 +70,30 @@ class StatusPanel(Widget):
         self.refresh(layout=lines != self._lines)
         self._lines = lines
 
-    def render(self) -> Table:
+    def render(self) -> Content:
         info = self.info
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(no_wrap=True)
         state = "done" if info.done else "paused" if info.paused else "running"
-        table.add_row("run", f"{info.scenario}  seed {info.seed}")
-        table.add_row("time", f"{info.time:,.2f} s virtual")
-        table.add_row("state", Text(state, style="bold yellow" if info.paused or info.done else "green"))
-        table.add_row("speed", f"{_speed(info.speed)} requested")
-        if info.paused or info.achieved is None:
-            achieved = Text("—", style="dim")
-        else:
-            behind = info.achieved < 0.97 * info.speed
-            achieved = Text(f"{_speed(info.achieved)}", style="bold red" if behind else "")
-            if info.lag > 0.001 * max(info.speed, 1.0):
-                achieved.append(f"  lag {info.lag:.2g} s", style="red")
-        table.add_row("achieved", achieved)
-        table.add_row("fps", "—" if info.fps is None else f"{info.fps:.0f}")
-        table.add_row("events", _number(info.events))
+        rows = [
+            labelled("run", 9, f"{info.scenario}  seed {info.seed}"),
+            labelled("time", 9, f"{info.time:,.2f} s virtual"),
+            labelled("state", 9, (state, "bold yellow" if info.paused or info.done else "green")),
+            labelled("speed", 9, f"{_speed(info.speed)} requested"),
+            labelled("achieved", 9, *self._achieved()),
+            labelled("fps", 9, "—" if info.fps is None else f"{info.fps:.0f}"),
+            labelled("events", 9, _number(info.events)),
+        ]
         if info.limit:
-            table.add_row("limit", Text(info.limit, style="bold cyan"))
-        for name, value in info.metrics.items():
-            table.add_row(name, _number(value))
-        return table
+            rows.append(labelled("limit", 9, (info.limit, "bold cyan")))
+        rows.extend(labelled(name, 9, _number(value)) for name, value in info.metrics.items())
+        return lines(rows)
+
+    def _achieved(self) -> list[Part]:
+        """Achieved speed, red with the lag when virtual time falls behind."""
+        info = self.info
+        if info.paused or info.achieved is None:
+            return [("—", "dim")]
+        behind = info.achieved < 0.97 * info.speed
+        parts: list[Part] = [(_speed(info.achieved), "bold red" if behind else "")]
+        if info.lag > 0.001 * max(info.speed, 1.0):
+            parts.append((f"  lag {info.lag:.2g} s", "red"))
+        return parts
