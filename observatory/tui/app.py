@@ -20,6 +20,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 
 from engine import Engine, Pacer
@@ -33,6 +34,7 @@ from observatory.tui.watch import AgentWatch
 from scenarios import Scenario, World
 
 FRAME_RATE = 60.0
+PAUSED_FRAME_RATE = 10.0
 PANEL_PERIOD = 0.1
 # Share of a frame the engine may use; the rest is for drawing and keys.
 ENGINE_SHARE = 0.5
@@ -90,6 +92,9 @@ class ObservatoryApp(App[None]):
         self._frame_times: deque[float] = deque(maxlen=240)
         self._last_panels = 0.0
         self._watch: AgentWatch | None = None
+        self._stale = True
+        self._ticker: Timer | None = None
+        self._ticker_rate = 0.0
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
     # -- the run -------------------------------------------------------------------
@@ -115,6 +120,7 @@ class ObservatoryApp(App[None]):
         gc.collect()
         gc.freeze()
         self.grid.reset(self.world.shape)
+        self._stale = True
         self.legend.set_states(self.world.legend)
         self.inspector.show(None)
         self._update_panels()
@@ -125,9 +131,14 @@ class ObservatoryApp(App[None]):
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
+                self._pace_frames()
             else:
                 self.pacer.advance(ENGINE_SHARE / self.frame_rate)
-        self.grid.show(self.world.colors())
+            self._stale = True
+        if self._stale:
+            # While paused nothing moves unless a key changed the world: stay idle then.
+            self._stale = not self.pacer.paused
+            self.grid.show(self.world.colors())
         self._frame_times.append(now)
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
@@ -155,13 +166,27 @@ class ObservatoryApp(App[None]):
         self.grid.focus()
         self._frame()
         self._update_panels()
-        self.set_interval(1 / self.frame_rate, self._frame)
+        self._pace_frames()
         # Start-up objects live for the whole run: keep the collector from rescanning them.
         gc.collect()
         gc.freeze()
 
     def on_unmount(self) -> None:
         gc.unfreeze()
+
+    def _pace_frames(self) -> None:
+        """Frames at the full rate while running, a slow heartbeat while paused.
+
+        A paused world changes only through keys, which draw at once; the
+        heartbeat keeps the panels live without spending the CPU.
+        """
+        rate = PAUSED_FRAME_RATE if self.pacer.paused else self.frame_rate
+        if self._ticker is not None:
+            if self._ticker_rate == rate:
+                return
+            self._ticker.stop()
+        self._ticker = self.set_interval(1 / rate, self._frame)
+        self._ticker_rate = rate
 
     def _update_panels(self) -> None:
         self.status.show(self.status_info())
@@ -249,12 +274,15 @@ class ObservatoryApp(App[None]):
 
     def action_toggle_pause(self) -> None:
         self.pacer.toggle()
+        self._pace_frames()
         self._update_panels()
 
     def action_step(self) -> None:
         if not self.pacer.paused:
             self.pacer.pause()
+            self._pace_frames()
         self.pacer.step()
+        self._stale = True
         self._frame()
         self._update_panels()
 
@@ -274,6 +302,8 @@ class ObservatoryApp(App[None]):
         else:
             value = max(1, limit.value + delta)
         limit.set(self.engine, value)
+        self._stale = True
+        self._frame()
         self._update_panels()
 
     def action_restart(self) -> None:

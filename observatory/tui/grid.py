@@ -89,6 +89,7 @@ class GridView(ScrollView, can_focus=True):
     def reset(self, shape: tuple[int, int]) -> None:
         """Start over with a new grid shape (a restart or a new world)."""
         self.grid_shape = shape
+        self._colors: np.ndarray | None = None
         rows, cols = shape
         self._term_rows = (rows + 1) // 2
         self._keys = np.full((self._term_rows, cols), -1, dtype=np.int64)
@@ -100,6 +101,7 @@ class GridView(ScrollView, can_focus=True):
 
     def show(self, colors: np.ndarray) -> int:
         """Take this frame's colours; rebuild and repaint changed rows. Returns rows changed."""
+        self._colors = colors
         keys = self._pair_keys(colors)
         changed = keys != self._keys
         rows = np.flatnonzero(changed.any(axis=1))
@@ -208,6 +210,8 @@ class GridView(ScrollView, can_focus=True):
         self.cursor = (row, col)
         self._keys[row // 2] = -1
         self.scroll_to_region(Region(col, row // 2, 1, 1), animate=False, immediate=True)
+        if self._colors is not None:
+            self.show(self._colors)
 
     def action_inspect(self) -> None:
         if self.cursor is None:

@@ -43,6 +43,8 @@ class Inspector(Widget):
         self.view: AgentView | None = None
 
     def show(self, view: AgentView | None) -> None:
+        if view == self.view:
+            return
         self.view = view
         self.refresh()
 

@@ -44,13 +44,13 @@ class Plot(Widget):
         super().__init__(id=id)
         self.border_title = "plot"
         self.series: list[Series] = []
-        self._seen: tuple[int, ...] = ()
+        self._seen: tuple[tuple[int, int], ...] = ()
 
     def show(self, series: list[Series]) -> None:
         """Repaint when a series got new samples (or the set changed)."""
         series = series[:_MAX_SERIES]
-        seen = tuple(len(s.values) for s in series)
-        if seen != self._seen or series is not self.series:
+        seen = tuple((id(s), len(s.values)) for s in series)
+        if seen != self._seen:
             relayout = len(series) != len(self.series)
             self.series = series
             self._seen = seen

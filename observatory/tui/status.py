@@ -64,6 +64,8 @@ class StatusPanel(Widget):
         self._lines = 0
 
     def show(self, info: StatusInfo) -> None:
+        if info == self.info:
+            return
         self.info = info
         lines = 7 + len(info.metrics) + (1 if info.limit else 0)
         # A layout only when the height changes; a repaint otherwise.

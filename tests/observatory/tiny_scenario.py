@@ -86,3 +86,28 @@ def build(engine: Engine, params: TinyParams) -> TinyWorld:
 
 
 SCENARIO = Scenario("tiny", "a few hundred agents contend for a few work slots", TinyParams, build)
+
+
+def traced(scenario: Scenario = SCENARIO) -> Scenario:
+    """The scenario, with every engine event after build recorded on ``world.trace``.
+
+    Tests compare traces of runs that were paced, paused or stepped
+    differently: the trace is the run's result.
+    """
+    from dataclasses import replace
+
+    from engine import Event
+
+    def build(engine: Engine, params: Any) -> World:
+        world = scenario.build(engine, params)
+        trace: list[tuple[str, float, int, str]] = []
+        engine.subscribe(Event, lambda ev: trace.append((type(ev).__name__, ev.time, ev.agent, ev.task)))
+        world.trace = trace  # type: ignore[attr-defined]
+        return world
+
+    return replace(scenario, build=build)
+
+
+def defaults(**values: Any) -> TinyParams:
+    """Parameters with some values changed."""
+    return TinyParams(**values)
