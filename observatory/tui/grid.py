@@ -81,6 +81,7 @@ class GridView(ScrollView, can_focus=True):
         self._segments: dict[int, Segment] = {}
         self._styles: dict[int, Style] = {}
         self._drag: tuple[int, int, float, float] | None = None
+        self._view = (0, 0, 0)
         self._dragged = False
         self.reset(shape)
 
@@ -139,23 +140,23 @@ class GridView(ScrollView, can_focus=True):
         cols = block.shape[1]
         starts = np.ones(block.shape, dtype=bool)
         starts[:, 1:] = block[:, 1:] != block[:, :-1]
+        # Runs found for all rows at once; every row starts a run, so none crosses rows.
+        flat = starts.ravel()
+        idx = np.flatnonzero(flat)
+        runs = np.diff(idx, append=flat.size)
+        # Key = pair code * (cols + 1) + run length: one cached Segment per pair and run.
+        codes = (block.ravel()[idx] * (cols + 1) + runs).tolist()
         segments = self._segments
         if len(segments) > _SEGMENT_CACHE_MAX:
             segments.clear()
-        segment_for = self._segment_for
+        for code in set(codes).difference(segments):
+            segments[code] = self._segment_for(code // (cols + 1), code % (cols + 1))
+        get = segments.__getitem__
         strips = self._strips
-        for i, y in enumerate(rows.tolist()):
-            idx = np.flatnonzero(starts[i])
-            runs = np.diff(idx, append=cols)
-            # Key = pair code * (cols + 1) + run length: one cached Segment per pair and run.
-            codes = (block[i, idx] * (cols + 1) + runs).tolist()
-            line = []
-            for code in codes:
-                seg = segments.get(code)
-                if seg is None:
-                    seg = segments[code] = segment_for(code // (cols + 1), code % (cols + 1))
-                line.append(seg)
-            strips[y] = Strip(line, cols)
+        pos = 0
+        for y, n in zip(rows.tolist(), starts.sum(axis=1).tolist(), strict=True):
+            strips[y] = Strip(list(map(get, codes[pos : pos + n])), cols)
+            pos += n
 
     def _segment_for(self, pair: int, run: int) -> Segment:
         style = self._styles.get(pair)
@@ -172,22 +173,35 @@ class GridView(ScrollView, can_focus=True):
         return Segment((" " if top == bottom else "▀") * run, style)
 
     def _repaint(self, rows: list[int], last: list[int]) -> None:
+        """Repaint changed rows: whole widget rows, or the left part when that saves half.
+
+        Textual trims a repainted span only on the right, and trimming costs a
+        pass over the row's segments; a whole row needs no trimming at all.
+        """
         scroll_x, scroll_y = self.scroll_offset
-        height = self.scrollable_content_region.height
+        view = self.scrollable_content_region
+        left = self.content_offset.x
         regions = []
         for y, x in zip(rows, last, strict=True):
             vy, vx = y - scroll_y, x - scroll_x
-            if 0 <= vy < height and vx >= 0:
-                regions.append(Region(0, vy, vx + 1, 1))
+            if 0 <= vy < view.height and vx >= 0:
+                if 2 * (vx + 1) < view.width:
+                    regions.append(Region(0, vy, vx + 1, 1))
+                else:
+                    regions.append(Region(-left, vy, self.outer_size.width, 1))
         if regions:
             self.refresh(*regions)
 
     # -- Line API ---------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Scroll offset and view width are read once per render, not once per line.
+        self._view = (int(self.scroll_x), int(self.scroll_y), self.scrollable_content_region.width)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
+        scroll_x, scroll_y, width = self._view
         row = y + scroll_y
-        width = self.scrollable_content_region.width
         if row >= self._term_rows:
             return Strip.blank(width, self.rich_style)
         return self._strips[row].crop(scroll_x, scroll_x + width)
@@ -209,9 +223,16 @@ class GridView(ScrollView, can_focus=True):
             self._keys[self.cursor[0] // 2] = -1  # the old cursor cell loses its mark next frame
         self.cursor = (row, col)
         self._keys[row // 2] = -1
-        self.scroll_to_region(Region(col, row // 2, 1, 1), animate=False, immediate=True)
+        self._scroll_to_cursor()
+        # Before the first layout the view has no size to scroll in: try again after it.
+        self.call_after_refresh(self._scroll_to_cursor)
         if self._colors is not None:
             self.show(self._colors)
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor is not None:
+            row, col = self.cursor
+            self.scroll_to_region(Region(col, row // 2, 1, 1), animate=False, immediate=True)
 
     def action_inspect(self) -> None:
         if self.cursor is None:

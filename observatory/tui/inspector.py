@@ -34,6 +34,8 @@ class Inspector(Widget):
         border: round $primary 40%;
         border-title-color: $text-muted;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 

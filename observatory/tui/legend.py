@@ -18,6 +18,8 @@ class Legend(Widget):
         border: round $primary 40%;
         border-title-color: $text-muted;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 

@@ -37,6 +37,8 @@ class Plot(Widget):
         border: round $primary 40%;
         border-title-color: $text-muted;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 

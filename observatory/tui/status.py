@@ -54,6 +54,8 @@ class StatusPanel(Widget):
         border: round $primary 40%;
         border-title-color: $text-muted;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
