@@ -80,3 +80,17 @@ def test_a_new_selection_stops_watching_the_old_agent() -> None:
             assert len(listeners) == before and app.inspector.view is None
 
     asyncio.run(run())
+
+
+def test_dragging_pans_a_grid_larger_than_the_view() -> None:
+    async def run() -> None:
+        app = ObservatoryApp(traced(), defaults(agents=6000), seed=7, start_at=0.5, clock_figures=False)
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.world.shape[1] > app.grid.scrollable_content_region.width
+            await pilot.mouse_down(GridView, offset=(40, 5))
+            await pilot.hover(GridView, offset=(15, 4))
+            await pilot.mouse_up(GridView, offset=(15, 4))
+            assert (app.grid.scroll_x, app.grid.scroll_y) == (25, 0)
+            assert app.selected is None  # a drag is not a click
+
+    asyncio.run(run())
