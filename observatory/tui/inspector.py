@@ -53,7 +53,7 @@ class Inspector(Widget):
     def render(self) -> Content:
         view = self.view
         if view is None:
-            return Content.styled("click a cell, or move the cursor with the arrows and press enter", "dim")
+            return Content.styled("click a cell, or arrows then enter", "dim")
         rows = [
             labelled("agent", 6, f"{view.id}  {view.name}" + ("  (ended)" if view.done else "")),
             labelled("cell", 6, f"row {view.cell[0]}, col {view.cell[1]}"),

@@ -98,20 +98,13 @@ def test_brackets_change_the_live_engine_limit_at_once() -> None:
             assert "slots: 1" in str(app.status.render())
             # The change is an outside command, logged with its virtual time.
             assert app.engine.command_log[-1][0] == 2.0
-
-    asyncio.run(run())
-
-
-def test_raising_the_limit_starts_waiters_on_the_live_engine() -> None:
-    async def run() -> None:
-        app = paused_app(slots=2)
-        async with app.run_test(size=SIZE) as pilot:
-            assert app.world.counts()["running"] == 2
+            # Lowering lets running tasks finish; raising past them starts waiters at once.
             blocked = app.world.counts()["blocked"]
-            assert blocked > 10
-            await pilot.press("right_curly_bracket")
-            assert app.world.counts()["running"] == 12
-            assert app.world.counts()["blocked"] == blocked - 10
+            assert app.world.counts()["running"] == 16 and blocked > 10
+            await pilot.press("right_curly_bracket", "right_curly_bracket")
+            assert live() == 21
+            assert app.world.counts()["running"] == 21
+            assert app.world.counts()["blocked"] == blocked - 5
 
     asyncio.run(run())
 
@@ -135,7 +128,7 @@ def test_r_restarts_the_identical_run_and_n_takes_the_next_seed() -> None:
     asyncio.run(run())
 
 
-def test_question_mark_opens_help_and_escape_closes_it() -> None:
+def test_question_mark_opens_help_escape_closes_it_and_q_quits() -> None:
     async def run() -> None:
         app = paused_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -143,14 +136,6 @@ def test_question_mark_opens_help_and_escape_closes_it() -> None:
             assert isinstance(app.screen, HelpScreen)
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
-
-    asyncio.run(run())
-
-
-def test_q_quits() -> None:
-    async def run() -> None:
-        app = paused_app()
-        async with app.run_test(size=SIZE) as pilot:
             await pilot.press("q")
             await pilot.pause()
             assert app._exit  # the app was asked to exit
