@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from observatory.tui.rows import line, lines
 
 HELP = (
     ("space", "pause / resume virtual time (the screen stays live)"),
@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen {
         align: center middle;
     }
-    HelpScreen > Vertical {
+    HelpScreen > Static {
         width: auto;
         height: auto;
         border: round $primary;
@@ -51,11 +51,8 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold cyan", no_wrap=True)
-        table.add_column()
-        for key, what in HELP:
-            table.add_row(key, what)
-        with Vertical():
-            yield Static("[b]observatory keys[/b]\n")
-            yield Static(table)
+        width = max(len(key) for key, _ in HELP)
+        rows = [line(("observatory keys", "bold")), line()]
+        rows.extend(line((key.ljust(width), "bold $accent"), "  ", what) for key, what in HELP)
+        rows.extend([line(), line(("escape closes this", "dim"))])
+        yield Static(lines(rows))
