@@ -95,6 +95,7 @@ class GridView(ScrollView, can_focus=True):
         self._term_rows = (rows + 1) // 2
         self._keys = np.full((self._term_rows, cols), -1, dtype=np.int64)
         self._strips = [Strip.blank(cols)] * self._term_rows
+        self._unbuilt: set[int] = set()
         self.virtual_size = Size(cols, self._term_rows)
         if self.cursor is not None:
             self.cursor = (min(self.cursor[0], rows - 1), min(self.cursor[1], cols - 1))
@@ -112,8 +113,13 @@ class GridView(ScrollView, can_focus=True):
         # from the left edge to the last changed column is what pays.
         last = changed.shape[1] - 1 - np.argmax(changed[rows, ::-1], axis=1)
         self._keys = keys
-        self._build_rows(keys, rows)
-        self._repaint(rows.tolist(), last.tolist())
+        # Rows out of view are built when they scroll in (render_line), not every frame.
+        top = int(self.scroll_y)
+        in_view = (rows >= top) & (rows < top + self.scrollable_content_region.height)
+        self._unbuilt.update(rows[~in_view].tolist())
+        self._unbuilt.difference_update(rows[in_view].tolist())
+        self._build_rows(keys, rows[in_view])
+        self._repaint(rows[in_view].tolist(), last[in_view].tolist())
         return int(rows.size)
 
     # -- building strips ----------------------------------------------------------
@@ -204,6 +210,9 @@ class GridView(ScrollView, can_focus=True):
         row = y + scroll_y
         if row >= self._term_rows:
             return Strip.blank(width, self.rich_style)
+        if row in self._unbuilt:
+            self._unbuilt.discard(row)
+            self._build_rows(self._keys, np.array([row]))
         return self._strips[row].crop(scroll_x, scroll_x + width)
 
     def get_line_filters(self) -> tuple[()]:

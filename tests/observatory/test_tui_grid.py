@@ -94,3 +94,18 @@ def test_only_rows_whose_colours_changed_are_rebuilt() -> None:
 def test_sparkline_rows_stack_eighths_from_the_bottom() -> None:
     assert sparkline([0, 4, 8, 12, 16], width=5, rows=2, top=16) == ["   ▄█", " ▄███"]
     assert sparkline([1, 2, 3], width=2, rows=1, top=3) == ["▅█"]
+
+
+def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
+    colors = np.zeros((60, 6, 3), dtype=np.uint8)
+    colors[50:52] = RED  # terminal row 25, below the 12-line screen
+
+    def check(grid: GridView) -> None:
+        grid.show(colors)
+        assert 25 in grid._unbuilt
+        grid._view = (0, 20, 6)  # what render_lines records when scrolled down by 20 rows
+        (segment,) = list(grid.render_line(5))
+        assert segment.text == " " * 6 and rgb(segment.style.bgcolor) == RED
+        assert 25 not in grid._unbuilt
+
+    with_grid((60, 6), check)
