@@ -165,3 +165,20 @@ def test_command_palette_offers_the_same_actions() -> None:
             assert app.engine.constraint("task:work", "concurrency").limit == 6
 
     asyncio.run(run())
+
+
+def test_a_world_that_is_done_pauses_the_run() -> None:
+    async def run() -> None:
+        app = ObservatoryApp(traced(), defaults(stop_at=0.5), seed=3, speed=8.0, frame_rate=20)
+        async with app.run_test(size=SIZE) as pilot:
+            for _ in range(50):
+                await pilot.pause(0.05)
+                if app.pacer.paused:
+                    break
+            assert app.pacer.paused and app.world.done
+            assert app.status_info().done
+            stopped = app.engine.now
+            await pilot.pause(0.1)
+            assert app.engine.now == stopped
+
+    asyncio.run(run())

@@ -25,6 +25,7 @@ class TinyParams:
     # param() returns a dataclasses.field, which ruff's RUF009 cannot see.
     think: Distribution = param(THINK, help="thinking time", parse=Distribution.parse)  # noqa: RUF009
     service: Distribution = param(SERVICE, help="work time", parse=Distribution.parse)  # noqa: RUF009
+    stop_at: float = param(0.0, help="virtual time at which the world is done (0: never)", min=0)
 
 
 async def worker(ctx: Any, think: Distribution, service: Distribution) -> None:
@@ -57,6 +58,11 @@ class TinyWorld(World):
         engine.subscribe(TaskFinished, self._finished)
         engine.call_every(0.25, self._sample)
         self.limit = Limit("slots", "task:work", params.slots)
+        self.stop_at = params.stop_at
+
+    @property
+    def done(self) -> bool:
+        return 0 < self.stop_at <= self.engine.now
 
     def _finished(self, ev: TaskFinished) -> None:
         self.state[ev.agent] = THINKING
