@@ -15,7 +15,7 @@ END = 80.0
 
 def test_a_paced_paused_stepped_run_ends_like_an_unpaced_one() -> None:
     async def run() -> ObservatoryApp:
-        app = ObservatoryApp(traced(), defaults(), seed=5, speed=4.0, frame_rate=20)
+        app = ObservatoryApp(traced(), defaults(), seed=5, speed=4.0, frame_rate=10)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause(0.2)
             app.select(3)  # the inspector's watch listens to every event meanwhile

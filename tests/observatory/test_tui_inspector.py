@@ -16,7 +16,7 @@ def paused_app() -> ObservatoryApp:
     return ObservatoryApp(traced(), defaults(), seed=7, start_at=3.0, clock_figures=False, frame_rate=10)
 
 
-def test_click_selects_the_top_cell_then_the_bottom_one() -> None:
+def test_click_or_arrows_and_enter_select_an_agent() -> None:
     async def run() -> None:
         app = paused_app()
         async with app.run_test(size=SIZE) as pilot:
@@ -27,21 +27,14 @@ def test_click_selects_the_top_cell_then_the_bottom_one() -> None:
             assert view is not None and view.id == app.selected and view.cell == (4, 4)
             assert view.name == f"tiny-{view.id}"
             assert view.details["state"] in {"thinking", "blocked", "running"}
+            # A second click on the same terminal cell picks its lower half.
             await pilot.click(GridView, offset=(1 + 4, 1 + 2))
             assert app.selected == app.world.agent_at(5, 4)
-
-    asyncio.run(run())
-
-
-def test_arrows_move_the_cursor_and_enter_inspects_it() -> None:
-    async def run() -> None:
-        app = paused_app()
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("right", "right", "down", "down", "down", "left", "enter")
-            assert app.grid.cursor == (3, 1)
-            assert app.selected == app.world.agent_at(3, 1)
+            await pilot.press("up", "up", "up", "left", "enter")
+            assert app.grid.cursor == (2, 3)
+            assert app.selected == app.world.agent_at(2, 3)
             await pilot.pause(0.15)  # one panel update
-            assert "cursor 3,1" in str(app.grid.border_subtitle)
+            assert "cursor 2,3" in str(app.grid.border_subtitle)
 
     asyncio.run(run())
 

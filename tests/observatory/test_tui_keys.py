@@ -32,11 +32,18 @@ def unpaced(seed: int, until: float, **params) -> tuple[list, np.ndarray]:
     return world.trace, world.state.copy()
 
 
-def test_space_pauses_and_resumes_virtual_time() -> None:
+def test_space_full_stop_plus_and_minus_pace_virtual_time() -> None:
     async def run() -> None:
         app = paused_app()
         async with app.run_test(size=SIZE) as pilot:
             assert app.pacer.paused and app.engine.now == 2.0
+            steps = app.engine.kernel.steps
+            await pilot.press("full_stop", "full_stop", "full_stop")
+            assert app.engine.kernel.steps == steps + 3  # exactly one event per press
+            await pilot.press("plus", "plus")
+            assert app.pacer.speed == 4.0
+            await pilot.press("minus", "minus", "minus")
+            assert app.pacer.speed == 0.5 and app.status_info().speed == 0.5
             await pilot.press("space")
             assert not app.pacer.paused
             await pilot.pause(0.1)
@@ -46,34 +53,8 @@ def test_space_pauses_and_resumes_virtual_time() -> None:
             assert stopped > 2.0
             await pilot.pause(0.1)
             assert app.engine.now == stopped  # the screen stays live, virtual time does not move
-
-    asyncio.run(run())
-
-
-def test_full_stop_processes_exactly_one_event_and_pauses_first() -> None:
-    async def run() -> None:
-        app = paused_app()
-        async with app.run_test(size=SIZE) as pilot:
-            steps = app.engine.kernel.steps
-            await pilot.press("full_stop", "full_stop", "full_stop")
-            assert app.engine.kernel.steps == steps + 3
-            await pilot.press("space")
-            await pilot.pause(0.05)
-            await pilot.press("full_stop")
+            await pilot.press("space", "full_stop")
             assert app.pacer.paused  # a step while running pauses first
-
-    asyncio.run(run())
-
-
-def test_plus_and_minus_double_and_halve_the_speed() -> None:
-    async def run() -> None:
-        app = paused_app()
-        async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("plus", "plus")
-            assert app.pacer.speed == 4.0
-            await pilot.press("minus", "minus", "minus")
-            assert app.pacer.speed == 0.5
-            assert app.status_info().speed == 0.5
 
     asyncio.run(run())
 
