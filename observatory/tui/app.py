@@ -36,8 +36,12 @@ from scenarios import Scenario, World
 FRAME_RATE = 60.0
 PAUSED_FRAME_RATE = 10.0
 PANEL_PERIOD = 0.1
-# Share of a frame the engine may use; the rest is for drawing and keys.
+# Share of each frame's wall time the engine may use; the rest is for drawing and keys.
 ENGINE_SHARE = 0.5
+# Cap on the engine's slice of one frame, so a key waits at most this plus one draw.
+MAX_ENGINE_BUDGET = 0.03
+# Events between the pacer's clock checks: small enough to keep to the budget.
+SLICE_STEPS = 100
 MIN_SPEED, MAX_SPEED = 1 / 1024, 1 << 20
 
 
@@ -109,7 +113,7 @@ class ObservatoryApp(App[None]):
         self.world: World = self.scenario.build(self.engine, self.params)
         if run_to is not None:
             self.engine.run(until=run_to)
-        self.pacer = Pacer(self.engine, speed)
+        self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
         if paused:
             self.pacer.pause()
 
@@ -133,7 +137,10 @@ class ObservatoryApp(App[None]):
                 self.pacer.pause()
                 self._pace_frames()
             else:
-                self.pacer.advance(ENGINE_SHARE / self.frame_rate)
+                # When drawing is slow, frames are longer: the engine keeps its share of them.
+                last = self._frame_times[-1] if self._frame_times else now
+                interval = max(1 / self.frame_rate, now - last)
+                self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
