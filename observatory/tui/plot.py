@@ -28,6 +28,11 @@ def sparkline(values: list[float], width: int, rows: int, top: float) -> list[st
     return lines
 
 
+def _short(value: float) -> str:
+    """Four significant digits, thousands with separators rather than an exponent."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 class Plot(Widget):
     """Up to three series as two-row sparklines that scroll as virtual time goes on."""
 
@@ -68,7 +73,7 @@ class Plot(Widget):
             top = max(window, default=0.0)
             last = s.values[-1] if s.values else float("nan")
             since = s.times[-len(window)] if window else 0.0
-            head = f"{s.name} {last:,.4g}  max {top:,.4g}  since {since:,.1f} s"
+            head = f"{s.name} {_short(last)}  max {_short(top)}  since {since:,.1f} s"
             rows.append(line((head[:width], "bold")))
             color = _COLORS[i % len(_COLORS)]
             rows.extend(line((bars, color)) for bars in sparkline(s.values, width, _ROWS_PER_SERIES, top))
