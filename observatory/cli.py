@@ -206,14 +206,16 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> int:
 
 def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
     err = Console(stderr=True)
-    if not err.is_terminal:
-        # No live bar in a log: say once what is running and how to stop it.
-        until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
-        print(
-            f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)", file=sys.stderr
-        )
-    with interrupt_flag() as stop, progress_bar(scenario.name, horizon, err) as update:
-        record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
+    with interrupt_flag() as stop:
+        if not err.is_terminal:
+            # No live bar in a log: say once what runs and how to stop it (Ctrl+C is handled from here on).
+            until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
+            print(
+                f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)",
+                file=sys.stderr,
+            )
+        with progress_bar(scenario.name, horizon, err) as update:
+            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
