@@ -77,18 +77,20 @@ class StatusPanel(Widget):
     def render(self) -> Content:
         info = self.info
         state = "done" if info.done else "paused" if info.paused else "running"
+        # Labels share one column, wide enough for the longest metric name.
+        width = max([9, *(len(name) + 1 for name in info.metrics)])
         rows = [
-            labelled("run", 9, f"{info.scenario}  seed {info.seed}"),
-            labelled("time", 9, f"{info.time:,.2f} s virtual"),
-            labelled("state", 9, (state, "bold yellow" if info.paused or info.done else "green")),
-            labelled("speed", 9, f"{_speed(info.speed)} requested"),
-            labelled("achieved", 9, *self._achieved()),
-            labelled("fps", 9, "—" if info.fps is None else f"{info.fps:.0f}"),
-            labelled("events", 9, _number(info.events)),
+            labelled("run", width, f"{info.scenario}  seed {info.seed}"),
+            labelled("time", width, f"{info.time:,.2f} s virtual"),
+            labelled("state", width, (state, "bold yellow" if info.paused or info.done else "green")),
+            labelled("speed", width, f"{_speed(info.speed)} requested"),
+            labelled("achieved", width, *self._achieved()),
+            labelled("fps", width, "—" if info.fps is None else f"{info.fps:.0f}"),
+            labelled("events", width, _number(info.events)),
         ]
         if info.limit:
-            rows.append(labelled("limit", 9, (info.limit, "bold cyan")))
-        rows.extend(labelled(name, 9, _number(value)) for name, value in info.metrics.items())
+            rows.append(labelled("limit", width, (info.limit, "bold cyan")))
+        rows.extend(labelled(name, width, _number(value)) for name, value in info.metrics.items())
         return lines(rows)
 
     def _achieved(self) -> list[Part]:
