@@ -5,8 +5,9 @@ governed task ``flash``), signals its neighbours and starts a new phase. A
 signal that arrives outside the refractory time advances the phase by
 ``nudge``; a phase pushed past the period flashes at once. The firefly waits
 with ``recv(timeout=time to flash)``, so signals and its own clock race
-exactly in virtual time. ``--limit N`` lets at most N flash at once: the
-others are blocked (red) and flash late.
+exactly in virtual time (signals that come while it flashes are judged when
+the flash ends). ``--limit N`` lets at most N flash at once: the others are
+blocked (red) and flash late.
 
 A firefly's phase at time t is ``t - ref`` where ``ref`` is the virtual time
 its phase was last zero (pushed back by each nudge), so the order parameter
@@ -76,7 +77,7 @@ class FirefliesParams:
             isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
         ):
             raise ParamError("limit", f"{self.limit!r} is out of range: use {LIMIT_FORM}")
-        for name in ("flash", "refractory", "nudge"):
+        for name in ("flash", "refractory", "nudge", "jitter"):
             value = getattr(self, name)
             if value >= self.period:
                 raise ParamError(name, f"{value:g} is too large: use a number < --period ({self.period:g})")

@@ -84,7 +84,7 @@ def test_bad_input_names_the_option_and_the_accepted_form(option: str, raw: obje
     assert accepted in message
 
 
-@pytest.mark.parametrize("option", ["flash", "refractory", "nudge"])
+@pytest.mark.parametrize("option", ["flash", "refractory", "nudge", "jitter"])
 def test_durations_must_fit_inside_the_period(option: str) -> None:
     with pytest.raises(ParamError, match=f"--{option}: 5 is too large: use a number < --period"):
         parse_params(FirefliesParams, {"period": "4", option: "5"})
