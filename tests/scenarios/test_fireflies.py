@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from typing import Any
 
@@ -162,6 +163,9 @@ def test_order_parameter_is_sampled_every_quarter_period_from_exact_phases() -> 
     assert metrics["order_parameter_series"] == swarm.order.pairs()
     assert metrics["order_parameter_final"] == pytest.approx(order_parameter(swarm.phases(), 4.0))
     assert metrics["flashes"] == swarm.flashes > 0
+    assert json.loads(json.dumps(metrics)) == metrics  # goes into the metrics file as is
+    assert swarm.describe_agent(7)["neighbours"] == "8"
+    assert swarm.series()[0].name == "R"
 
 
 # -- the flash limit ---------------------------------------------------------------------
