@@ -35,7 +35,8 @@ def one_run(seed: int, size: int, periods: int, nudge: float, limit: int | None)
     return {
         "R": swarm.order_parameter(),
         "sync_period": None if reached is None else reached / period,
-        "blocked_share": swarm.blocked_flashes / max(swarm.flashes, 1),
+        # Flashes that had to wait, out of all wanted (those still waiting included).
+        "blocked_share": swarm.blocked_flashes / max(swarm.flashes + swarm.counts()["blocked"], 1),
     }
 
 
@@ -66,7 +67,11 @@ def main() -> None:
     print()
     print(table("period at which R first reached 0.9", results, "sync_period", _period))
     print()
-    print(table("share of flashes that waited for the limit", results, "blocked_share", lambda v: f"{v:.0%}"))
+    print(
+        table(
+            "share of flashes that had to wait for the limit", results, "blocked_share", lambda v: f"{v:.0%}"
+        )
+    )
 
 
 def _period(value: float | None) -> str:
