@@ -217,6 +217,24 @@ def test_blocked_fireflies_show_red_and_flashes_glow_then_fade() -> None:
     assert seen[-1] == swarm.legend[0].color
 
 
+def test_lifting_the_limit_while_running_lets_every_waiting_firefly_flash_at_once() -> None:
+    engine, swarm = make(2, width=10, height=10, limit="2")
+    engine.run(until=20.0)
+    waiting = np.flatnonzero(swarm.state == BLOCKED)
+    assert waiting.size > 2
+    starts = record_starts(engine)
+    assert swarm.limit is not None
+    swarm.limit.set(engine, None)
+    assert engine.command_log[-1][:4] == (20.0, "removed", "concurrency", "task:flash")
+    assert sorted(a for t, a in starts if t == 20.0) == waiting.tolist()
+    engine.run(until=20.0)  # the released fireflies act at once, without time passing
+    assert swarm.counts()["blocked"] == 0
+    assert swarm.counts()["flashing"] == swarm.flashing >= waiting.size
+    swarm.limit.set(engine, 3)
+    engine.run(until=40.0)
+    assert swarm.flashing <= 3 and swarm.limit.value == 3
+
+
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10**6), size=st.integers(3, 6), limit=st.integers(1, 4))
 def test_limit_is_never_exceeded_and_blocked_flashes_start_in_order(seed: int, size: int, limit: int) -> None:
