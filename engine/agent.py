@@ -13,11 +13,15 @@ from collections.abc import Coroutine, Generator, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
+from engine.kernel import PARKED, RUNNING
 from engine.mailbox import TIMEOUT, Mailbox, WouldBlock
 from engine.tasks import Task
 
 if TYPE_CHECKING:
     from engine.engine import Engine
+
+_INF = math.inf
+_new = object.__new__
 
 
 def derive_seed(run_seed: int, agent_id: int) -> int:
@@ -32,12 +36,10 @@ class Agent:
         "_box",
         "_coro",
         "_done",
-        "_exc",
         "_governor",
         "_kernel",
-        "_parked",
         "_random",
-        "_wake_seq",
+        "_wait",
         "engine",
         "error",
         "id",
@@ -52,9 +54,7 @@ class Agent:
         self._kernel = engine.kernel
         self._governor = engine.governor
         self._coro: Coroutine[Any, Any, Any] | None = None
-        self._wake_seq = -1
-        self._parked = False
-        self._exc: BaseException | None = None
+        self._wait = RUNNING
         self._done = False
         self._box: Mailbox | None = None
         self._random: random.Random | None = None
@@ -86,31 +86,36 @@ class Agent:
 
     @types.coroutine
     def sleep(self, delay: float) -> Generator[None, None, None]:
-        """Let ``delay`` virtual seconds pass."""
+        """Let ``delay`` virtual seconds pass (``math.inf``: until cancelled)."""
         if not delay >= 0:
             raise ValueError(f"sleep delay {delay!r} is not valid: use a number of seconds >= 0")
         # Hot: the kernel's park_until, inlined.
         kernel = self._kernel
-        seq = kernel._seq
-        kernel._seq = seq + 1
-        self._wake_seq = seq
-        self._parked = True
+        seq = self._wait = next(kernel._seqs)
         heappush(kernel._heap, (kernel.now + delay, seq, self))
         yield
 
     def task(self, name: str) -> Task:
         """A governed task: ``async with ctx.task("work"): ...``."""
-        return Task.new(self, name)
+        # Hot: Task.new, inlined.
+        task = _new(Task)
+        task.agent = self
+        task.name = name
+        task.i = 0
+        task.waiting_on = None
+        task.started = None
+        return task
 
     def send(self, target: int, message: Any) -> None:
         """Put ``message`` in agent ``target``'s mailbox (never blocks)."""
+        if target < 0:
+            raise IndexError(f"no agent with id {target!r}: ids are 0 .. {len(self.engine.agents) - 1}")
         self.engine.agents[target].mailbox.put(message)
 
     def broadcast(self, targets: Iterable[int], message: Any) -> None:
         """Send the same message to several agents."""
-        agents = self.engine.agents
         for target in targets:
-            agents[target].mailbox.put(message)
+            self.send(target, message)
 
     def recv_nowait(self) -> Any:
         """The next message, or WouldBlock if there is none."""
@@ -143,9 +148,9 @@ class Agent:
 
     @types.coroutine
     def _await_mail(self, box: Mailbox, count: int, timeout: float | None) -> Generator[None, None, None]:
-        if timeout is None:
-            self._parked = True
-        elif timeout >= 0 and timeout < math.inf:
+        if timeout is None or timeout == _INF:
+            self._wait = PARKED
+        elif 0 <= timeout < _INF:
             self._kernel.park_until(self, self._kernel.now + timeout)
         else:
             raise ValueError(f"timeout {timeout!r} is not valid: use a number of seconds >= 0 or None")

@@ -105,7 +105,11 @@ class Constraint:
 
 
 class Concurrency(Constraint):
-    """At most ``limit`` matching tasks run at once."""
+    """At most ``limit`` matching tasks run at once.
+
+    ``held`` counts the slots taken (running tasks, and tasks that passed this
+    limit but wait for a later constraint); ``max_held`` is its peak.
+    """
 
     __slots__ = ("held", "limit", "max_held")
     kind = "concurrency"
@@ -117,7 +121,8 @@ class Concurrency(Constraint):
         self.max_held = 0
 
     def try_acquire(self) -> bool:
-        # Hot: called once per task start.
+        # Hot (Governor.begin inlines it for a lone limit). Waiters imply
+        # held >= limit, so a free slot is never taken past a waiter.
         if self.held < self.limit and not self.waiters:
             self.held += 1
             if self.held > self.max_held:
@@ -135,11 +140,23 @@ class Concurrency(Constraint):
     def set_limit(self, limit: int) -> None:
         """Change the limit; a raise admits waiters at once, a cut lets runners finish."""
         self.limit = limit
+        self.admit()
+
+    def admit(self) -> None:
+        """Hand free slots to waiters, first come first served."""
         waiters = self.waiters
-        while waiters and self.held < limit:
+        granted = self.governor.granted
+        while waiters and self.held < self.limit:
             self.held += 1
-            self.max_held = max(self.max_held, self.held)
-            self.governor.granted(waiters.popleft(), self)
+            if self.held > self.max_held:
+                self.max_held = self.held
+            granted(waiters.popleft(), self)
+
+    def grant_all(self) -> None:
+        # The constraint is going away; its waiters still count as holders
+        # so that their later release balances.
+        self.held += len(self.waiters)
+        super().grant_all()
 
     def setting(self) -> str:
         return f"limit {self.limit}"

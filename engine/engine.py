@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 import random
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -58,16 +59,16 @@ class Engine:
 
     def call_every(
         self, interval: float, callback: Callable[[], None], *, start: float | None = None
-    ) -> Timer:
-        """Run ``callback()`` every ``interval`` virtual seconds (first at ``start``).
+    ) -> _Repeat:
+        """Run ``callback()`` every ``interval`` virtual seconds (first at ``start``, default now).
 
-        Returns the first timer; cancelling the returned handle stops the series.
+        Returns a handle whose ``cancel()`` stops the series, also from inside the callback.
         """
-        if not 0 < interval < float("inf"):
+        if isinstance(interval, bool) or not isinstance(interval, int | float) or not 0 < interval < math.inf:
             raise ValueError(f"interval {interval!r} is not valid: use a number of seconds > 0")
         handle = _Repeat(self.kernel, interval, callback)
         handle.schedule(self.kernel.now if start is None else start)
-        return handle  # type: ignore[return-value]
+        return handle
 
     @property
     def events_emitted(self) -> int:
@@ -143,7 +144,9 @@ class Engine:
 
 
 class _Repeat:
-    """A periodic callback; ``cancel()`` stops it."""
+    """A periodic callback; ``cancel()`` stops it, also from inside the callback."""
+
+    __slots__ = ("callback", "cancelled", "count", "interval", "kernel", "origin", "timer")
 
     def __init__(self, kernel: Kernel, interval: float, callback: Callable[[], None]) -> None:
         self.kernel = kernel
@@ -152,18 +155,23 @@ class _Repeat:
         self.timer: Timer | None = None
         self.count = 0
         self.origin = 0.0
+        self.cancelled = False
 
     def schedule(self, start: float) -> None:
-        self.origin = start
-        self.timer = self.kernel.call_at(start, self._fire)
+        self.origin = max(start, self.kernel.now)
+        self.timer = self.kernel.call_at(self.origin, self._fire)
 
     def _fire(self) -> None:
+        self.timer = None
         self.callback()
+        if self.cancelled:
+            return
         self.count += 1
         # Times from the origin, not accumulated, so they do not drift.
         self.timer = self.kernel.call_at(self.origin + self.count * self.interval, self._fire)
 
     def cancel(self) -> None:
+        self.cancelled = True
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None

@@ -1,11 +1,13 @@
 """The governor: which constraints apply to a task, and the walk through them.
 
 A task acquires its matching constraints in a fixed order — pauses, then
-concurrency limits, then rate limits, each kind in creation order — so a
-paused task holds no slot, a rate limit meters actual starts, and no two
-tasks can wait on each other. A task that cannot pass a constraint waits in
-that constraint's FIFO; the constraint hands it the admission later and the
-walk continues from there.
+concurrency limits, then rate limits; within a kind narrower scopes before
+``global``, then creation order — so a paused task holds no slot, a task
+waiting for its own task limit does not sit on a global slot, a rate limit
+meters actual starts, and no two tasks can wait on each other. A task that
+cannot pass a constraint waits in that constraint's FIFO; the constraint
+hands it the admission later and the walk continues from there. (A
+constraint created while a task waits is appended to that task's walk.)
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from engine.kernel import Kernel
 from engine.scope import parse_scope
 
 if TYPE_CHECKING:
+    from engine.agent import Agent
     from engine.tasks import Task
 
+_new = object.__new__
 _KIND_ORDER = {"pause": 0, "concurrency": 1, "rate_limit": 2}
 
 
@@ -42,6 +46,8 @@ class Governor:
         self._constraints: dict[tuple[str, str], Constraint] = {}
         self._cache: dict[object, tuple[Constraint, ...]] = {}
         self._agent_scoped = 0
+        # Tasks that started and have not finished: a new concurrency limit counts them.
+        self._running: set[Task] = set()
         self._blocked_subs = bus.subscribers(TaskBlocked)
         self._started_subs = bus.subscribers(TaskStarted)
         self._finished_subs = bus.subscribers(TaskFinished)
@@ -50,44 +56,63 @@ class Governor:
     # -- the task path (hot) -----------------------------------------------------
 
     def begin(self, task: Task) -> bool:
-        """Try to start a task now; True if it started, else it waits (hot)."""
+        """Try to start a task now; True if it started, else it waits (hot).
+
+        Events are built with ``_new`` and slot stores: no ``__init__`` frame.
+        """
         agent = task.agent
-        key = (agent.id, task.name) if self._agent_scoped else task.name
-        cons = self._cache.get(key)
+        name = task.name
+        cons = self._cache.get((agent.id, name) if self._agent_scoped else name)
         if cons is None:
-            cons = self._cache[key] = self._resolve(agent.name, task.name)
+            cons = self._lookup(agent, name)
         task.cons = cons
         task.gen = self.generation
         now = self.kernel.now
         task.created = now
+        self.bus.emitted += 1
         if cons:
-            if len(cons) == 1:
-                c = cons[0]
-                if c.try_acquire():
+            c = cons[0]
+            if len(cons) == 1 and c.__class__ is Concurrency:
+                # The common case, Concurrency.try_acquire inlined.
+                started = c.held < c.limit and not c.waiters
+                if started:
+                    held = c.held = c.held + 1
+                    if held > c.max_held:
+                        c.max_held = held
                     task.i = 1
                 else:
                     task.waiting_on = c
                     c.waiters.append(task)
-                    self.bus.emitted += 1
-                    if self._blocked_subs:
-                        ev = TaskBlocked(now, agent.id, task.name, c.reason)
-                        for fn in self._blocked_subs:
-                            fn(ev)
-                    return False
-            elif not self._walk(task):
-                self.bus.emitted += 1
-                if self._blocked_subs:
-                    ev = TaskBlocked(now, agent.id, task.name, task.waiting_on.reason)
-                    for fn in self._blocked_subs:
+            else:
+                started = self._walk(task)
+            if not started:
+                subs = self._blocked_subs
+                if subs:
+                    ev = _new(TaskBlocked)
+                    ev.time = now
+                    ev.agent = agent.id
+                    ev.task = name
+                    ev.reason = task.waiting_on.reason
+                    for fn in subs:
                         fn(ev)
                 return False
         task.started = now
-        self.bus.emitted += 1
-        if self._started_subs:
-            ev = TaskStarted(now, agent.id, task.name, 0.0)
-            for fn in self._started_subs:
+        self._running.add(task)
+        subs = self._started_subs
+        if subs:
+            ev = _new(TaskStarted)
+            ev.time = now
+            ev.agent = agent.id
+            ev.task = name
+            ev.waited = 0.0
+            for fn in subs:
                 fn(ev)
         return True
+
+    def _lookup(self, agent: Agent, name: str) -> tuple[Constraint, ...]:
+        cons = self._resolve(agent.name, name)
+        self._cache[(agent.id, name) if self._agent_scoped else name] = cons
+        return cons
 
     def _walk(self, task: Task) -> bool:
         # Hot: acquire the remaining constraints in order, or queue at the first refusal.
@@ -111,43 +136,66 @@ class Governor:
         i = task.i = task.i + 1
         if task.gen != self.generation:
             self._refresh(task)
-        elif i == len(task.cons):
-            task.waiting_on = None
-        if task.waiting_on is not None and not self._walk(task):
+            if task.waiting_on is not None and not self._walk(task):
+                return
+        elif i < len(task.cons) and not self._walk(task):
             return
         kernel = self.kernel
         now = kernel.now
         task.started = now
+        self._running.add(task)
+        agent = task.agent
         self.bus.emitted += 1
-        if self._started_subs:
-            ev = TaskStarted(now, task.agent.id, task.name, now - task.created)
-            for fn in self._started_subs:
+        subs = self._started_subs
+        if subs:
+            ev = _new(TaskStarted)
+            ev.time = now
+            ev.agent = agent.id
+            ev.task = task.name
+            ev.waited = now - task.created
+            for fn in subs:
                 fn(ev)
-        agent = task.agent  # kernel.wake, inlined
-        if agent._parked:
-            agent._parked = False
-            agent._wake_seq = -1
+        if agent._wait != -1:  # kernel.wake, inlined; a task waiter has no timer to go stale
+            agent._wait = -1
             kernel._ready.append(agent)
 
     def finish(self, task: Task, status: str) -> None:
         """A running task ended: report it, then hand its slots on (hot)."""
+        self._running.discard(task)
         now = self.kernel.now
         self.bus.emitted += 1
-        if self._finished_subs:
-            ev = TaskFinished(now, task.agent.id, task.name, status, now - task.started)
-            for fn in self._finished_subs:
+        subs = self._finished_subs
+        if subs:
+            ev = _new(TaskFinished)
+            ev.time = now
+            ev.agent = task.agent.id
+            ev.task = task.name
+            ev.status = status
+            ev.duration = now - task.started
+            for fn in subs:
                 fn(ev)
-        for c in task.cons:
+        cons = task.cons
+        if len(cons) != 1:
+            for c in cons:
+                c.release()
+            return
+        c = cons[0]
+        if c.__class__ is not Concurrency:
             c.release()
+        elif c.waiters and c.held <= c.limit:  # Concurrency.release, inlined: hand the slot on
+            self.granted(c.waiters.popleft(), c)
+        else:
+            c.held -= 1
 
-    def abandon(self, task: Task) -> None:
-        """A waiting task was cancelled: leave the queue and give back what it held."""
+    def abandon(self, task: Task, status: str = "cancelled") -> None:
+        """A waiting task ends before it started: leave the queue, give back what it held."""
         if task.waiting_on is not None:
             task.waiting_on.discard(task)
+            task.waiting_on = None
         now = self.kernel.now
         self.bus.emitted += 1
         if self._finished_subs:
-            ev = TaskFinished(now, task.agent.id, task.name, "cancelled", 0.0)
+            ev = TaskFinished(now, task.agent.id, task.name, status, 0.0)
             for fn in self._finished_subs:
                 fn(ev)
         for c in task.cons[: task.i]:
@@ -163,7 +211,8 @@ class Governor:
 
     def _resolve(self, agent_name: str, task_name: str) -> tuple[Constraint, ...]:
         found = [c for c in self._constraints.values() if c.scope.matches(agent_name, task_name)]
-        found.sort(key=lambda c: _KIND_ORDER[c.kind])  # stable: creation order within a kind
+        # Stable sort: creation order within a kind, global scopes after the narrower ones.
+        found.sort(key=lambda c: (_KIND_ORDER[c.kind], c.scope.kind == "global"))
         return tuple(found)
 
     # -- changing the constraints ---------------------------------------------------
@@ -177,11 +226,13 @@ class Governor:
         c = self._constraints.get((parsed.text, "concurrency"))
         if c is None:
             c = self._add(Concurrency(self, parsed, limit))
+            self._adopt(c)
         else:
             assert isinstance(c, Concurrency)
-            c.set_limit(limit)
+            c.limit = limit
         self._set_ttl(c, ttl)
         self._changed(c, "set")
+        c.admit()  # after the change is reported, so its TaskStarted events follow it
         return c
 
     def set_rate_limit(
@@ -245,6 +296,15 @@ class Governor:
             self._agent_scoped += 1
         self._bump()
         return c
+
+    def _adopt(self, c: Concurrency) -> None:
+        """A new limit counts the matching tasks already running; they release it when done."""
+        for task in self._running:
+            if c.scope.matches(task.agent.name, task.name):
+                task.cons += (c,)
+                task.i += 1
+                c.held += 1
+        c.max_held = max(c.max_held, c.held)
 
     def _drop(self, c: Constraint, action: str) -> None:
         del self._constraints[(c.scope.text, c.kind)]

@@ -6,20 +6,34 @@ somewhere (a timer in the heap, a mailbox, a constraint's queue) and then
 yields. Whoever wakes it puts it on the ready queue. Heap entries are
 ``(time, seq, target)``; the unique ``seq`` breaks ties deterministically and
 lets a woken agent's leftover timer be recognised as stale.
+
+An agent's ``_wait`` says what it waits for: ``RUNNING`` (-1) when it runs
+or stands on the ready queue, ``PARKED`` (-2) when only someone else can
+wake it, or the ``seq`` of the heap entry that will wake it. Hot code uses
+the literals.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import sys
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.events import AgentFailed, AgentFinished, EventBus
 
 if TYPE_CHECKING:
     from engine.agent import Agent
+
+
+RUNNING = -1
+PARKED = -2
+
+# The horizon of an unbounded run: beyond every finite time, below a forever sleep.
+_FOREVER = sys.float_info.max
 
 
 class Cancelled(BaseException):
@@ -31,17 +45,56 @@ class Cancelled(BaseException):
 
 
 class Timer:
-    """A callback the kernel runs at a virtual time, unless cancelled first."""
+    """A callback the kernel runs at a virtual time, unless cancelled first.
 
-    __slots__ = ("_wake_seq", "callback")
+    It looks like a parked agent to the kernel's loop (``_coro.send``,
+    ``_wait``), so the hot loop needs no type test per step.
+    """
+
+    __slots__ = ("_coro", "_wait", "callback")
 
     def __init__(self, callback: Callable[[], None]) -> None:
-        self._wake_seq = -1
+        self._wait = PARKED
+        self._coro = self
         self.callback = callback
+
+    def send(self, _: None) -> None:
+        """Fire: run the callback (called by the kernel's loop)."""
+        self._wait = PARKED  # fired; never woken again
+        self.callback()
 
     def cancel(self) -> None:
         """Forget the callback; its heap entry becomes stale."""
-        self._wake_seq = -1
+        self._wait = PARKED
+
+
+class _Throw:
+    """Stands in for an agent's coroutine until its next resumption, which throws ``exc`` in.
+
+    This keeps the rare case (cancel, misuse) out of the hot loop: the loop
+    always just calls ``agent._coro.send(None)``.
+    """
+
+    __slots__ = ("agent", "coro", "exc")
+    cr_running = False
+
+    def __init__(self, agent: Agent, coro: Coroutine[Any, Any, Any], exc: BaseException) -> None:
+        self.agent = agent
+        self.coro = coro
+        self.exc = exc
+
+    def send(self, _: None) -> Any:
+        self.agent._coro = self.coro
+        return self.coro.throw(self.exc)
+
+
+def _throw_into(agent: Agent, exc: BaseException) -> None:
+    """Arrange for ``exc`` to be raised where the agent waits, when it next runs."""
+    coro = agent._coro
+    if coro.__class__ is _Throw:
+        coro.exc = exc
+    else:
+        agent._coro = _Throw(agent, coro, exc)
 
 
 class Kernel:
@@ -50,11 +103,10 @@ class Kernel:
     def __init__(self, bus: EventBus) -> None:
         self.now = 0.0
         self.bus = bus
-        self.current: Agent | None = None
         self.steps = 0
         self._heap: list[tuple[float, int, object]] = []
         self._ready: deque[Agent] = deque()
-        self._seq = 0
+        self._seqs = itertools.count()
         self._finished_subs = bus.subscribers(AgentFinished)
         self._failed_subs = bus.subscribers(AgentFailed)
 
@@ -62,25 +114,21 @@ class Kernel:
 
     def park_until(self, agent: Agent, when: float) -> None:
         """Register ``agent`` to be resumed at virtual time ``when`` (hot)."""
-        seq = self._seq
-        self._seq = seq + 1
-        agent._wake_seq = seq
-        agent._parked = True
+        seq = agent._wait = next(self._seqs)
         heappush(self._heap, (when, seq, agent))
 
     def wake(self, agent: Agent) -> None:
         """Put a parked agent on the ready queue; its pending timer goes stale (hot)."""
-        if agent._parked:
-            agent._parked = False
-            agent._wake_seq = -1
+        if agent._wait != RUNNING:
+            agent._wait = RUNNING
             self._ready.append(agent)
 
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback()`` at virtual time ``when`` (not before ``now``)."""
+        if not when < math.inf and when != -math.inf:  # NaN or inf would break the heap order
+            raise ValueError(f"time {when!r} is not valid: use a finite number of virtual seconds")
         timer = Timer(callback)
-        seq = self._seq
-        self._seq = seq + 1
-        timer._wake_seq = seq
+        seq = timer._wait = next(self._seqs)
         heappush(self._heap, (max(when, self.now), seq, timer))
         return timer
 
@@ -92,24 +140,24 @@ class Kernel:
         """Throw ``Cancelled`` into the agent at its current suspension point."""
         if agent._done:
             return
-        if agent is self.current:
+        if agent._coro.cr_running:  # the agent cancels itself
             raise Cancelled()
-        agent._exc = Cancelled()
+        _throw_into(agent, Cancelled())
         self.wake(agent)
 
     # -- running ---------------------------------------------------------------
 
     @property
     def idle(self) -> bool:
-        """True when nothing is ready and no timer is pending."""
-        return not self._ready and not self._heap
+        """True when nothing is ready and no timer is pending (forever does not count)."""
+        return not self._ready and self.next_time() == math.inf
 
     def next_time(self) -> float:
         """Virtual time of the next thing to happen (``now`` if agents are ready)."""
         if self._ready:
             return self.now
         heap = self._heap
-        while heap and heap[0][2]._wake_seq != heap[0][1]:
+        while heap and heap[0][2]._wait != heap[0][1]:
             heappop(heap)
         return heap[0][0] if heap else math.inf
 
@@ -117,49 +165,36 @@ class Kernel:
         """Process events up to virtual time ``until`` (inclusive) and return the count.
 
         Stops early after ``max_steps`` resumptions so a caller can bound a
-        slice of work. When it stops because nothing is left before
-        ``until``, the clock moves to ``until``.
+        slice of work. When it stops because nothing is left before a finite
+        ``until``, the clock moves to ``until``. Agents sleeping forever sit at
+        time infinity, beyond every horizon.
         """
         # Hot loop: every agent step of every run passes through here.
-        horizon = math.inf if until is None else until
-        budget = math.inf if max_steps is None else max_steps
+        horizon = _FOREVER if until is None or until == math.inf else until
+        budget = sys.maxsize if max_steps is None else max_steps
         heap = self._heap
         ready = self._ready
         done = 0
         while done < budget:
             if ready:
                 agent = ready.popleft()
-            else:
-                if not heap:
-                    if until is not None and until > self.now:
-                        self.now = until
-                    break
-                entry = heap[0]
-                when = entry[0]
+            elif heap:
+                when, seq, agent = heappop(heap)
+                if agent._wait != seq:
+                    continue  # stale: the agent was woken otherwise, or the timer cancelled
                 if when > horizon:
-                    self.now = horizon
+                    heappush(heap, (when, seq, agent))
+                    self._reach(until)
                     break
-                heappop(heap)
-                agent = entry[2]
-                if agent._wake_seq != entry[1]:
-                    continue
                 self.now = when
-                agent._wake_seq = -1
-                if agent.__class__ is Timer:
-                    agent.callback()
-                    done += 1
-                    continue
-                agent._parked = False
+                agent._wait = -1  # RUNNING
+            else:
+                self._reach(until)
+                break
             # Resume the agent until it parks again or ends (inlined _resume).
             done += 1
-            self.current = agent
-            exc = agent._exc
             try:
-                if exc is None:
-                    agent._coro.send(None)
-                else:
-                    agent._exc = None
-                    agent._coro.throw(exc)
+                agent._coro.send(None)
             except StopIteration:
                 self._end(agent, "ok", None)
             except Cancelled:
@@ -167,11 +202,15 @@ class Kernel:
             except Exception as error:  # an agent's failure never takes the run down
                 self._end(agent, "failed", error)
             else:
-                if not agent._parked:
+                if agent._wait == -1:  # still RUNNING: it yielded without parking
                     self._misbehaved(agent)
-        self.current = None
         self.steps += done
         return done
+
+    def _reach(self, until: float | None) -> None:
+        """Nothing is left before ``until``: the clock moves there (if finite)."""
+        if until is not None and self.now < until < math.inf:
+            self.now = until
 
     def step(self) -> bool:
         """Process exactly one event; False when there is nothing left to do."""
@@ -179,16 +218,22 @@ class Kernel:
 
     def _misbehaved(self, agent: Agent) -> None:
         """The agent yielded without parking: it awaited a foreign awaitable."""
-        agent._exc = TypeError(
-            f"agent {agent.name!r} awaited something that is not an engine "
-            "operation; agents may only await ctx.sleep, ctx.recv, ctx.task ..."
+        _throw_into(
+            agent,
+            TypeError(
+                f"agent {agent.name!r} awaited something that is not an engine "
+                "operation; agents may only await ctx.sleep, ctx.recv, ctx.task ..."
+            ),
         )
         self._ready.append(agent)
 
     def _end(self, agent: Agent, status: str, error: Exception | None) -> None:
+        if agent.__class__ is Timer:  # a timer's callback raised: that is the caller's bug
+            if error is not None:
+                raise error
+            return
         agent._done = True
-        agent._parked = False
-        agent._wake_seq = -1
+        agent._wait = RUNNING
         agent._coro = None
         bus = self.bus
         bus.emitted += 1

@@ -43,6 +43,8 @@ class Pacer:
         clock: Callable[[], float] = time.perf_counter,
         slice_steps: int = 500,
     ) -> None:
+        if isinstance(slice_steps, bool) or not isinstance(slice_steps, int) or slice_steps < 1:
+            raise ValueError(f"slice_steps {slice_steps!r} is not valid: use a whole number >= 1")
         self.engine = engine
         self.clock = clock
         self.slice_steps = slice_steps

@@ -24,14 +24,15 @@ class _Done:
 
 
 _DONE = _Done()
-_new = object.__new__
 
 
 class Task:
     """One governed task: waits for its constraints, runs, reports how it ended.
 
     ``cons`` are the constraints it must pass, ``i`` how many it holds so far,
-    ``waiting_on`` the one whose queue it stands in while blocked.
+    ``waiting_on`` the one whose queue it stands in while blocked. Made by
+    ``Agent.task`` without ``__init__``; ``cons``, ``gen`` and ``created`` are
+    set by ``Governor.begin``.
     """
 
     __slots__ = ("agent", "cons", "created", "gen", "i", "name", "started", "waiting_on")
@@ -45,22 +46,27 @@ class Task:
     created: float
     started: float | None
 
-    def __aenter__(self):
-        return self._enter()
-
     @types.coroutine
-    def _enter(self) -> Generator[None, None, Task]:
-        governor = self.agent._governor
-        if governor.begin(self):
-            return self
-        self.agent._parked = True
+    def __aenter__(self) -> Generator[None, None, Task]:
+        # Hot: itself the awaitable (a generator), so no extra frame per task.
+        agent = self.agent
+        governor = agent._governor
         try:
-            yield
-        except BaseException:
+            if governor.begin(self):
+                return self
+            # A TaskBlocked subscriber may already have let it start.
             if self.started is None:
-                governor.abandon(self)
+                agent._wait = -2  # PARKED until a constraint grants it
+                yield
+        except GeneratorExit:  # the coroutine is being closed with its dead engine
+            raise
+        except BaseException as error:
+            # Cancelled where it waits, or a subscriber raised while it began.
+            status = "cancelled" if isinstance(error, Cancelled) else "failed"
+            if self.started is None:
+                governor.abandon(self, status)
             else:
-                governor.finish(self, "cancelled")
+                governor.finish(self, status)
             raise
         return self
 
@@ -73,20 +79,6 @@ class Task:
             status = "failed"
         self.agent._governor.finish(self, status)
         return _DONE
-
-    @classmethod
-    def new(cls, agent: Agent, name: str) -> Task:
-        """A task not yet begun (hot: no ``__init__`` frame).
-
-        ``cons``, ``gen`` and ``created`` are set by ``Governor.begin``.
-        """
-        task = _new(cls)
-        task.agent = agent
-        task.name = name
-        task.i = 0
-        task.waiting_on = None
-        task.started = None
-        return task
 
     def __repr__(self) -> str:
         state = "running" if self.started is not None else "waiting"

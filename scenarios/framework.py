@@ -69,15 +69,23 @@ class World:
     """A built scenario: agents on an engine, mapped onto a grid of cells.
 
     Agent ``i`` sits at cell ``divmod(i, cols)`` unless a subclass says
-    otherwise. ``state`` holds each agent's index into ``legend``.
+    otherwise. ``state`` holds each agent's index into ``legend``. It is a
+    numpy view of the bytearray ``cells``: event subscribers write
+    ``cells[i] = k`` (a plain Python store, the cheapest O(1) write) and the
+    screen reads ``state`` as an array. When the agents do not fill the grid,
+    ``used`` says how many cells (in row-major order) hold one; the rest are
+    drawn in ``EMPTY_COLOR`` and left out of ``counts()``.
     """
 
     legend: tuple[State, ...] = ()
+    EMPTY_COLOR: tuple[int, int, int] = (0, 0, 0)
 
-    def __init__(self, engine: Engine, rows: int, cols: int) -> None:
+    def __init__(self, engine: Engine, rows: int, cols: int, used: int | None = None) -> None:
         self.engine = engine
         self.shape = (rows, cols)
-        self.state = np.zeros(rows * cols, dtype=np.uint8)
+        self.used = rows * cols if used is None else used
+        self.cells = bytearray(rows * cols)
+        self.state = np.frombuffer(self.cells, dtype=np.uint8)
         self.limit: Limit | None = None
         self._palette = np.array([s.color for s in self.legend] or [(0, 0, 0)], dtype=np.uint8)
 
@@ -85,6 +93,10 @@ class World:
     def done(self) -> bool:
         """True when the scenario has reached its natural end (e.g. N generations)."""
         return False
+
+    def progress(self) -> float | None:
+        """How far a self-stopping run has got, from 0 to 1 (None: not known)."""
+        return None
 
     def cell_of(self, agent: int) -> tuple[int, int]:
         """The (row, col) of an agent's cell."""
@@ -95,7 +107,7 @@ class World:
         rows, cols = self.shape
         if 0 <= row < rows and 0 <= col < cols:
             agent = row * cols + col
-            return agent if agent < len(self.engine.agents) else None
+            return agent if agent < min(self.used, len(self.engine.agents)) else None
         return None
 
     def state_grid(self) -> np.ndarray:
@@ -104,11 +116,13 @@ class World:
 
     def colors(self) -> np.ndarray:
         """Each cell's RGB colour now, shape (rows, cols, 3), dtype uint8."""
-        return self._palette[self.state_grid()]
+        flat = self._palette[self.state]
+        flat[self.used :] = self.EMPTY_COLOR
+        return flat.reshape((*self.shape, 3))
 
     def counts(self) -> dict[str, int]:
         """How many agents are in each legend state."""
-        tally = np.bincount(self.state, minlength=len(self.legend))
+        tally = np.bincount(self.state[: self.used], minlength=len(self.legend))
         return {s.name: int(tally[i]) for i, s in enumerate(self.legend)}
 
     def metrics(self) -> dict[str, Any]:

@@ -47,12 +47,13 @@ class ParamSpec:
         kind = {int: "a whole number", float: "a number", str: "text", bool: "true or false"}.get(
             self.type, getattr(self.parse, "__doc__", None) or "a value"
         )
-        if self.min is not None and self.max is not None:
-            return f"{kind} from {self.min:g} to {self.max:g}"
-        if self.min is not None:
-            return f"{kind} >= {self.min:g}"
-        if self.max is not None:
-            return f"{kind} <= {self.max:g}"
+        low, high = _number(self.min), _number(self.max)
+        if low and high:
+            return f"{kind} from {low} to {high}"
+        if low:
+            return f"{kind} >= {low}"
+        if high:
+            return f"{kind} <= {high}"
         return kind
 
     def convert(self, raw: Any) -> Any:
@@ -89,6 +90,13 @@ class ParamSpec:
                 raise ParamError(self.name, f"{value!r} is out of range: use {self.accepted()}")
         if self.choices and value not in self.choices:
             raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+
+
+def _number(bound: float | None) -> str:
+    """A bound as people write it: 10000000, not 1e+07."""
+    if bound is None:
+        return ""
+    return str(int(bound)) if float(bound).is_integer() else f"{bound:g}"
 
 
 def param(

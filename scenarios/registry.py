@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
 import pkgutil
@@ -37,8 +38,12 @@ def load(name_or_path: str) -> Scenario:
     for scenario in installed():
         if scenario.name == name_or_path:
             return scenario
-    known = ", ".join(s.name for s in installed())
-    raise ScenarioError(f"unknown scenario {name_or_path!r}: use one of {known}, or a path to a .py file")
+    names = [s.name for s in installed()]
+    close = difflib.get_close_matches(name_or_path, names, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise ScenarioError(
+        f"unknown scenario {name_or_path!r}{hint}: use one of {', '.join(names)}, or a path to a .py file"
+    )
 
 
 def load_file(path: Path) -> Scenario:

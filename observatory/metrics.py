@@ -1,0 +1,81 @@
+"""The metrics record of a run and the JSON file it is written to.
+
+The record holds the keys every scenario shares (see DESIGN.md, "Metrics
+file") followed by the world's own metrics. The file is written whole or
+not at all: a temporary file in the same directory, renamed into place.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine import Engine
+from scenarios.framework import Scenario, World
+from scenarios.params import as_dict
+
+COMMON_KEYS = ("scenario", "seed", "params", "sim_time", "wall_time", "events", "agents")
+
+
+def collect(
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    engine: Engine,
+    world: World,
+    wall_time: float,
+    interrupted: bool = False,
+) -> dict[str, Any]:
+    """The metrics of a run so far: common keys, then the world's metrics."""
+    record: dict[str, Any] = {
+        "scenario": scenario.name,
+        "seed": seed,
+        "params": as_dict(params),
+        "sim_time": engine.now,
+        "wall_time": wall_time,
+        "events": engine.events_emitted,
+        "agents": len(engine.agents),
+        "interrupted": interrupted,
+    }
+    for key, value in world.metrics().items():
+        if key in record:
+            raise ValueError(f"scenario {scenario.name!r} metric {key!r} clashes with a common key")
+        record[key] = plain(value)
+    return record
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready Python: numpy scalars and arrays unwrapped, NaN/inf as None."""
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def write(record: dict[str, Any], path: str | Path) -> None:
+    """Write the record as JSON, atomically: readers see the old file or the whole new one."""
+    target = Path(path)
+    text = json.dumps(plain(record), indent=2, allow_nan=False) + "\n"
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
