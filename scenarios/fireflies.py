@@ -34,11 +34,11 @@ from scenarios.oscillators import (
 )
 from scenarios.params import ParamError, param
 
-LIMIT_FORM = "a whole number >= 1 (leave --limit out for no limit)"
+LIMIT_FORM = "a whole number >= 1, or leave --limit out for no limit"
 
 
 def parse_limit(text: str) -> int | None:
-    """a whole number >= 1 (leave --limit out for no limit)"""
+    """a whole number >= 1, or leave --limit out for no limit"""
     cleaned = text.strip().lower()
     if cleaned in ("", "none"):
         return None
@@ -159,7 +159,7 @@ class Swarm(World):
 
     def flashed(self, agent: int, now: float) -> None:
         """A flash starts (hot)."""
-        self.state[agent] = FLASHING
+        self.cells[agent] = FLASHING
         self.last_flash[agent] = now
         self.flashes += 1
         flashing = self.flashing = self.flashing + 1
@@ -168,12 +168,12 @@ class Swarm(World):
 
     def dimmed(self, agent: int) -> None:
         """A flash ends (hot)."""
-        self.state[agent] = CHARGING
+        self.cells[agent] = CHARGING
         self.flashing -= 1
 
     def _blocked(self, event: TaskBlocked) -> None:
         if event.task == "flash":
-            self.state[event.agent] = BLOCKED
+            self.cells[event.agent] = BLOCKED
             self.blocked_flashes += 1
 
     # -- observables ------------------------------------------------------------------

@@ -68,7 +68,7 @@ def test_defaults_are_valid_and_limit_is_optional() -> None:
         ("nudge", "-1", "a number >= 0"),
         ("width", "0", "a whole number from 3 to 2000"),
         ("height", "2.5", "a whole number from 3 to 2000"),
-        ("limit", "0", "a whole number >= 1 (leave --limit out for no limit)"),
+        ("limit", "0", "a whole number >= 1, or leave --limit out for no limit"),
         ("limit", "-3", "a whole number >= 1"),
         ("limit", "many", "a whole number >= 1"),
         ("limit", 0, "a whole number >= 1"),
