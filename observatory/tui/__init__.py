@@ -1,0 +1,5 @@
+"""The Textual face of observatory: a live grid, panels and keys over one run."""
+
+from observatory.tui.app import ObservatoryApp, run_tui
+
+__all__ = ["ObservatoryApp", "run_tui"]

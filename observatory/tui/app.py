@@ -1,0 +1,345 @@
+"""The observatory app: a scenario's world running live under a Textual screen.
+
+The engine runs inside the app through a ``Pacer``: every frame (about 60 a
+second) the pacer advances virtual time within a wall-time budget, then the
+grid reads the world's colour array once. Panels are repainted ten times a
+second. Nothing here runs per engine event except the inspector's watch of
+one agent. Keys only pause, step, re-pace or send commands through the
+engine's interface, so the run's results never depend on the screen.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections import deque
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from engine import Engine, Pacer
+from observatory.tui.grid import GridView
+from observatory.tui.help import HelpScreen
+from observatory.tui.inspector import AgentView, Inspector
+from observatory.tui.legend import Legend
+from observatory.tui.plot import Plot
+from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.watch import AgentWatch
+from scenarios import Scenario, World
+
+FRAME_RATE = 60.0
+PAUSED_FRAME_RATE = 10.0
+PANEL_PERIOD = 0.1
+# Share of each frame's wall time the engine may use; the rest is for drawing and keys.
+ENGINE_SHARE = 0.5
+# Cap on the engine's slice of one frame, so a key waits at most this plus one draw.
+MAX_ENGINE_BUDGET = 0.03
+# Events between the pacer's clock checks: small enough to keep to the budget.
+SLICE_STEPS = 100
+MIN_SPEED, MAX_SPEED = 1 / 1024, 1 << 20
+
+
+class ObservatoryApp(App[None]):
+    """Watch and steer one scenario run.
+
+    ``start_at`` runs the world to that virtual time before the first frame
+    and starts paused there; with ``clock_figures=False`` the panel hides
+    fps and achieved speed. Together they make screenshots deterministic.
+    """
+
+    TITLE = "observatory"
+    CSS = """
+    Screen { layout: horizontal; }
+    #grid { width: 1fr; height: 1fr; }
+    #side { width: 46; height: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_pause", "pause"),
+        Binding("full_stop", "step", "step"),
+        Binding("plus", "speed(2.0)", "speed×2", key_display="+"),
+        Binding("minus", "speed(0.5)", "÷2", key_display="-"),
+        Binding("right_square_bracket", "limit(1)", "limit+1", key_display="]"),
+        Binding("left_square_bracket", "limit(-1)", "-1", key_display="["),
+        Binding("right_curly_bracket", "limit(10)", "+10", key_display="}"),
+        Binding("left_curly_bracket", "limit(-10)", "-10", key_display="{"),
+        Binding("r", "restart", "restart"),
+        Binding("n", "new_seed", "new seed"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        params: Any,
+        seed: int = 0,
+        speed: float = 1.0,
+        *,
+        start_at: float | None = None,
+        clock_figures: bool = True,
+        frame_rate: float = FRAME_RATE,
+    ) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.params = params
+        self.seed = seed
+        self.start_at = start_at
+        self.clock_figures = clock_figures
+        self.frame_rate = frame_rate
+        self._frame_times: deque[float] = deque(maxlen=240)
+        self._last_panels = 0.0
+        self._watch: AgentWatch | None = None
+        self._stale = True
+        self._ticker: Timer | None = None
+        self._ticker_rate = 0.0
+        self._build(seed, speed, paused=start_at is not None, run_to=start_at)
+
+    # -- the run -------------------------------------------------------------------
+
+    def _build(self, seed: int, speed: float, *, paused: bool, run_to: float | None = None) -> None:
+        """A fresh engine and world for ``seed``; nothing of the old run survives."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self.seed = seed
+        self.engine = Engine(seed)
+        self.world: World = self.scenario.build(self.engine, self.params)
+        if run_to is not None:
+            self.engine.run(until=run_to)
+        self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
+        if paused:
+            self.pacer.pause()
+
+    def _restart(self, seed: int) -> None:
+        self._build(seed, self.pacer.speed, paused=self.pacer.paused)
+        # The old world is garbage now; collect it before freezing the new one.
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self.grid.reset(self.world.shape)
+        self._stale = True
+        self.legend.set_states(self.world.legend)
+        self.inspector.show(None)
+        self._update_panels()
+
+    def _frame(self) -> None:
+        """One frame: advance virtual time within the budget, then recolour the grid."""
+        now = time.perf_counter()
+        if not self.pacer.paused:
+            if self.world.done:
+                self.pacer.pause()
+                self._pace_frames()
+            else:
+                # When drawing is slow, frames are longer: the engine keeps its share of them.
+                last = self._frame_times[-1] if self._frame_times else now
+                interval = max(1 / self.frame_rate, now - last)
+                self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+            self._stale = True
+        if self._stale:
+            # While paused nothing moves unless a key changed the world: stay idle then.
+            self._stale = not self.pacer.paused
+            self.grid.show(self.world.colors())
+        self._frame_times.append(now)
+        if now - self._last_panels >= PANEL_PERIOD:
+            self._last_panels = now
+            self._update_panels()
+
+    # -- screen ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        self.grid = GridView(self.world.shape, id="grid")
+        self.status = StatusPanel(id="status")
+        self.legend = Legend(id="legend")
+        self.plot = Plot(id="plot")
+        self.inspector = Inspector(id="inspector")
+        yield self.grid
+        with Vertical(id="side"):
+            yield self.status
+            yield self.legend
+            yield self.plot
+            yield self.inspector
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.legend.set_states(self.world.legend)
+        self.grid.border_title = f"{self.scenario.name}  {self.world.shape[0]}×{self.world.shape[1]}"
+        self.grid.focus()
+        self._frame()
+        self._update_panels()
+        self._pace_frames()
+        # Start-up objects live for the whole run: keep the collector from rescanning them.
+        gc.collect()
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
+
+    def _pace_frames(self) -> None:
+        """Frames at the full rate while running, a slow heartbeat while paused.
+
+        A paused world changes only through keys, which draw at once; the
+        heartbeat keeps the panels live without spending the CPU.
+        """
+        rate = PAUSED_FRAME_RATE if self.pacer.paused else self.frame_rate
+        if self._ticker is not None:
+            if self._ticker_rate == rate:
+                return
+            self._ticker.stop()
+        self._ticker = self.set_interval(1 / rate, self._frame)
+        self._ticker_rate = rate
+
+    def _update_panels(self) -> None:
+        self.status.show(self.status_info())
+        self.legend.show(self.world.counts())
+        self.plot.show(self.world.series())
+        self._show_position()
+        if self._watch is not None:
+            self.inspector.show(self._agent_view(self._watch.agent))
+
+    def status_info(self) -> StatusInfo:
+        status = self.pacer.status()
+        limit = self.world.limit
+        return StatusInfo(
+            scenario=self.scenario.name,
+            seed=self.seed,
+            time=self.engine.now,
+            speed=status.speed,
+            achieved=status.achieved if self.clock_figures else None,
+            lag=status.lag,
+            fps=self.fps() if self.clock_figures else None,
+            paused=status.paused,
+            done=self.world.done,
+            events=self.engine.events_emitted,
+            limit="" if limit is None else f"{limit.label}: {'none' if limit.value is None else limit.value}",
+            metrics=self.world.metrics(),
+        )
+
+    def fps(self) -> float:
+        """Frames drawn per wall second over the last second."""
+        times = self._frame_times
+        while len(times) > 2 and times[-1] - times[0] > 1.0:
+            times.popleft()
+        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+
+    def _show_position(self) -> None:
+        """The grid's subtitle: which rows and columns are in view, and the cursor."""
+        grid = self.grid
+        rows, cols = self.world.shape
+        view = grid.scrollable_content_region
+        x, y = int(grid.scroll_x), int(grid.scroll_y)
+        r1, c1 = min(rows, 2 * (y + view.height)), min(cols, x + view.width)
+        parts = []
+        if 2 * y > 0 or r1 < rows or x > 0 or c1 < cols:
+            parts.append(f"rows {2 * y}–{r1 - 1} cols {x}–{c1 - 1}")
+        if grid.cursor is not None:
+            parts.append(f"cursor {grid.cursor[0]},{grid.cursor[1]}")
+        subtitle = "  ".join(parts)
+        if subtitle != grid.border_subtitle:
+            grid.border_subtitle = subtitle
+
+    # -- inspector ----------------------------------------------------------------------
+
+    def on_grid_view_cell_selected(self, message: GridView.CellSelected) -> None:
+        self.select(self.world.agent_at(message.row, message.col))
+
+    def select(self, agent: int | None) -> None:
+        """Inspect an agent (None clears the inspector)."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        if agent is None:
+            self.inspector.show(None)
+            return
+        self._watch = AgentWatch(self.engine, agent)
+        self.inspector.show(self._agent_view(agent))
+
+    @property
+    def selected(self) -> int | None:
+        return None if self._watch is None else self._watch.agent
+
+    def _agent_view(self, agent: int) -> AgentView:
+        watch = self._watch
+        record = self.engine.agents[agent]
+        return AgentView(
+            id=agent,
+            name=record.name,
+            cell=self.world.cell_of(agent),
+            details=self.world.describe_agent(agent),
+            task=None if watch is None else watch.current_task(),
+            events=[] if watch is None else list(watch.events),
+            done=record.done,
+        )
+
+    # -- actions ------------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.pacer.toggle()
+        self._pace_frames()
+        self._update_panels()
+
+    def action_step(self) -> None:
+        if not self.pacer.paused:
+            self.pacer.pause()
+            self._pace_frames()
+        self.pacer.step()
+        self._stale = True
+        self._frame()
+        self._update_panels()
+
+    def action_speed(self, factor: float) -> None:
+        self.pacer.speed = min(MAX_SPEED, max(MIN_SPEED, self.pacer.speed * factor))
+        self._update_panels()
+
+    def action_limit(self, delta: int) -> None:
+        limit = self.world.limit
+        if limit is None:
+            self.notify(f"{self.scenario.name} has no limit to change", severity="warning")
+            return
+        if limit.value is None:
+            if delta > 0:
+                return
+            value = len(self.engine.agents)
+        else:
+            value = max(1, limit.value + delta)
+        limit.set(self.engine, value)
+        self._stale = True
+        self._frame()
+        self._update_panels()
+
+    def action_restart(self) -> None:
+        self._restart(self.seed)
+
+    def action_new_seed(self) -> None:
+        self._restart(self.seed + 1)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Pause / resume", "Stop or restart virtual time (space)", self.action_toggle_pause
+        )
+        yield SystemCommand("Step", "Pause, then process one engine event (.)", self.action_step)
+        yield SystemCommand("Faster", "Double the speed (+)", lambda: self.action_speed(2.0))
+        yield SystemCommand("Slower", "Halve the speed (-)", lambda: self.action_speed(0.5))
+        yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
+        yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
+        yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
+        yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
+        yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
+        yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
+        yield SystemCommand("Keys", "Show every key (?)", self.action_help)
+
+
+def run_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> None:
+    """Open the TUI on a scenario run; returns when the user quits."""
+    ObservatoryApp(scenario, params, seed, speed).run()

@@ -1,0 +1,284 @@
+"""The grid: one cell per agent, two cell rows per terminal row.
+
+Each terminal cell shows two grid cells with the upper half block ``▀``:
+foreground = top cell, background = bottom cell. Colours are quantised to
+32 levels per channel and packed into one int per terminal cell, so a frame
+is compared with the last one in numpy and only terminal rows whose colours
+changed are rebuilt and repainted. Runs of equal cells share one Segment;
+one Segment per (colour pair, run length) and one Strip per terminal row
+are cached. Every style is already RGB, so Textual's ANSI-to-truecolour
+line filter is left out.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from rich.color import Color
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+# Colour of the half cell below an odd last row, and of the cursor.
+_VOID = (0, 0, 0)
+_CURSOR = (255, 0, 255)
+_CURSOR_ALT = (0, 255, 0)
+_SEGMENT_CACHE_MAX = 65536
+
+
+def pack(colors: np.ndarray) -> np.ndarray:
+    """RGB uint8 (..., 3) -> 15-bit ints, 32 levels per channel (int32)."""
+    q = colors.astype(np.int32) >> 3
+    return (q[..., 0] << 10) | (q[..., 1] << 5) | q[..., 2]
+
+
+def unpack(code: int) -> tuple[int, int, int]:
+    """15-bit colour -> RGB, spreading 32 levels over 0..255."""
+    r, g, b = (code >> 10) & 31, (code >> 5) & 31, code & 31
+    return ((r << 3) | (r >> 2), (g << 3) | (g >> 2), (b << 3) | (b >> 2))
+
+
+class GridView(ScrollView, can_focus=True):
+    """Shows a (rows, cols, 3) colour array; a cursor picks a cell to inspect."""
+
+    DEFAULT_CSS = """
+    GridView {
+        background: black;
+        border: round $primary 40%;
+        border-title-color: $text-muted;
+        border-subtitle-color: $text-muted;
+    }
+    GridView:focus {
+        border: round $primary;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1, 0)", "cursor", show=False),
+        Binding("down", "cursor(1, 0)", "cursor", show=False),
+        Binding("left", "cursor(0, -1)", "cursor", show=False),
+        Binding("right", "cursor(0, 1)", "cursor", show=False),
+        Binding("enter", "inspect", "inspect"),
+    ]
+
+    class CellSelected(Message):
+        """The user picked a cell (click, or Enter on the cursor)."""
+
+        def __init__(self, row: int, col: int) -> None:
+            super().__init__()
+            self.row = row
+            self.col = col
+
+    def __init__(self, shape: tuple[int, int], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.cursor: tuple[int, int] | None = None
+        self._segments: dict[int, Segment] = {}
+        self._styles: dict[int, Style] = {}
+        self._drag: tuple[int, int, float, float] | None = None
+        self._view = (0, 0, 0)
+        self._dragged = False
+        self.reset(shape)
+
+    # -- what the app calls ---------------------------------------------------------
+
+    def reset(self, shape: tuple[int, int]) -> None:
+        """Start over with a new grid shape (a restart or a new world)."""
+        self.grid_shape = shape
+        self._colors: np.ndarray | None = None
+        rows, cols = shape
+        self._term_rows = (rows + 1) // 2
+        self._keys = np.full((self._term_rows, cols), -1, dtype=np.int64)
+        self._strips = [Strip.blank(cols)] * self._term_rows
+        self._unbuilt: set[int] = set()
+        self.virtual_size = Size(cols, self._term_rows)
+        if self.cursor is not None:
+            self.cursor = (min(self.cursor[0], rows - 1), min(self.cursor[1], cols - 1))
+        self.refresh()
+
+    def show(self, colors: np.ndarray) -> int:
+        """Take this frame's colours; rebuild and repaint changed rows. Returns rows changed."""
+        self._colors = colors
+        keys = self._pair_keys(colors)
+        changed = keys != self._keys
+        rows = np.flatnonzero(changed.any(axis=1))
+        if rows.size == 0:
+            return 0
+        # Only the right end of a repainted span is trimmed by Textual, so one span per row
+        # from the left edge to the last changed column is what pays.
+        last = changed.shape[1] - 1 - np.argmax(changed[rows, ::-1], axis=1)
+        self._keys = keys
+        # Rows out of view are built when they scroll in (render_line), not every frame.
+        top = int(self.scroll_y)
+        in_view = (rows >= top) & (rows < top + self.scrollable_content_region.height)
+        self._unbuilt.update(rows[~in_view].tolist())
+        self._unbuilt.difference_update(rows[in_view].tolist())
+        self._build_rows(keys, rows[in_view])
+        self._repaint(rows[in_view].tolist(), last[in_view].tolist())
+        return int(rows.size)
+
+    # -- building strips ----------------------------------------------------------
+
+    def _pair_keys(self, colors: np.ndarray) -> np.ndarray:
+        """One int per terminal cell: top colour << 15 | bottom colour."""
+        packed = pack(colors)
+        if self.cursor is not None:
+            r, c = self.cursor
+            packed[r, c] = self._cursor_code(int(packed[r, c]))
+        if packed.shape[0] % 2:
+            void = np.full((1, packed.shape[1]), pack(np.array(_VOID, dtype=np.uint8)), dtype=np.int32)
+            packed = np.vstack([packed, void])
+        return (packed[0::2].astype(np.int64) << 15) | packed[1::2]
+
+    @staticmethod
+    def _cursor_code(under: int) -> int:
+        cursor = int(pack(np.array(_CURSOR, dtype=np.uint8)))
+        return int(pack(np.array(_CURSOR_ALT, dtype=np.uint8))) if under == cursor else cursor
+
+    def _build_rows(self, keys: np.ndarray, rows: np.ndarray) -> None:
+        """Rebuild the Strips of the given terminal rows, merging runs of equal cells."""
+        block = keys[rows]
+        cols = block.shape[1]
+        starts = np.ones(block.shape, dtype=bool)
+        starts[:, 1:] = block[:, 1:] != block[:, :-1]
+        # Runs found for all rows at once; every row starts a run, so none crosses rows.
+        flat = starts.ravel()
+        idx = np.flatnonzero(flat)
+        runs = np.diff(idx, append=flat.size)
+        # Key = pair code * (cols + 1) + run length: one cached Segment per pair and run.
+        codes = (block.ravel()[idx] * (cols + 1) + runs).tolist()
+        segments = self._segments
+        if len(segments) > _SEGMENT_CACHE_MAX:
+            segments.clear()
+        for code in set(codes).difference(segments):
+            segments[code] = self._segment_for(code // (cols + 1), code % (cols + 1))
+        get = segments.__getitem__
+        strips = self._strips
+        pos = 0
+        for y, n in zip(rows.tolist(), starts.sum(axis=1).tolist(), strict=True):
+            strips[y] = Strip(list(map(get, codes[pos : pos + n])), cols)
+            pos += n
+
+    def _segment_for(self, pair: int, run: int) -> Segment:
+        style = self._styles.get(pair)
+        top, bottom = pair >> 15, pair & 0x7FFF
+        if style is None:
+            back = Color.from_rgb(*unpack(bottom))
+            # A cell pair of one colour needs only a background: a shorter escape code.
+            style = (
+                Style(bgcolor=back)
+                if top == bottom
+                else Style(color=Color.from_rgb(*unpack(top)), bgcolor=back)
+            )
+            self._styles[pair] = style
+        return Segment((" " if top == bottom else "▀") * run, style)
+
+    def _repaint(self, rows: list[int], last: list[int]) -> None:
+        """Repaint changed rows: whole widget rows, or the left part when that saves half.
+
+        Textual trims a repainted span only on the right, and trimming costs a
+        pass over the row's segments; a whole row needs no trimming at all.
+        """
+        scroll_x, scroll_y = self.scroll_offset
+        view = self.scrollable_content_region
+        left = self.content_offset.x
+        regions = []
+        for y, x in zip(rows, last, strict=True):
+            vy, vx = y - scroll_y, x - scroll_x
+            if 0 <= vy < view.height and vx >= 0:
+                if 2 * (vx + 1) < view.width:
+                    regions.append(Region(0, vy, vx + 1, 1))
+                else:
+                    regions.append(Region(-left, vy, self.outer_size.width, 1))
+        if regions:
+            self.refresh(*regions)
+
+    # -- Line API ---------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Scroll offset and view width are read once per render, not once per line.
+        self._view = (int(self.scroll_x), int(self.scroll_y), self.scrollable_content_region.width)
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y, width = self._view
+        row = y + scroll_y
+        if row >= self._term_rows:
+            return Strip.blank(width, self.rich_style)
+        if row in self._unbuilt:
+            self._unbuilt.discard(row)
+            self._build_rows(self._keys, np.array([row]))
+        return self._strips[row].crop(scroll_x, scroll_x + width)
+
+    def get_line_filters(self) -> tuple[()]:
+        """No filters: every style is RGB already, so ANSIToTruecolor has nothing to do."""
+        return ()
+
+    # -- cursor and selection -------------------------------------------------------
+
+    def action_cursor(self, drow: int, dcol: int) -> None:
+        rows, cols = self.grid_shape
+        r, c = self.cursor if self.cursor is not None else (0, 0)
+        self.move_cursor(max(0, min(rows - 1, r + drow)), max(0, min(cols - 1, c + dcol)))
+
+    def move_cursor(self, row: int, col: int) -> None:
+        """Put the cursor on a cell and scroll so it is in view."""
+        if self.cursor is not None:
+            self._keys[self.cursor[0] // 2] = -1  # the old cursor cell loses its mark next frame
+        self.cursor = (row, col)
+        self._keys[row // 2] = -1
+        self._scroll_to_cursor()
+        # Before the first layout the view has no size to scroll in: try again after it.
+        self.call_after_refresh(self._scroll_to_cursor)
+        if self._colors is not None:
+            self.show(self._colors)
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor is not None:
+            row, col = self.cursor
+            self.scroll_to_region(Region(col, row // 2, 1, 1), animate=False, immediate=True)
+
+    def action_inspect(self) -> None:
+        if self.cursor is None:
+            self.cursor = (0, 0)
+        self.post_message(self.CellSelected(*self.cursor))
+
+    def cell_at(self, x: int, y: int) -> tuple[int, int] | None:
+        """The grid cell (top half) under a point of the content region."""
+        col, row = x + int(self.scroll_x), 2 * (y + int(self.scroll_y))
+        rows, cols = self.grid_shape
+        return (row, col) if row < rows and col < cols else None
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        self._drag = (event.screen_x, event.screen_y, self.scroll_x, self.scroll_y)
+        self._dragged = False
+        self.capture_mouse()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag is None:
+            return
+        x0, y0, sx, sy = self._drag
+        dx, dy = event.screen_x - x0, event.screen_y - y0
+        if dx or dy:
+            self._dragged = True
+            self.scroll_to(sx - dx, sy - dy, animate=False)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        self.release_mouse()
+        drag, self._drag = self._drag, None
+        if drag is None or self._dragged:
+            return
+        offset = event.get_content_offset(self)
+        cell = None if offset is None else self.cell_at(offset.x, offset.y)
+        if cell is not None:
+            row, col = cell
+            # A second click on the same terminal cell picks its lower half.
+            if self.cursor == (row, col) and row + 1 < self.grid_shape[0]:
+                row += 1
+            self.move_cursor(row, col)
+            self.post_message(self.CellSelected(row, col))

@@ -1,0 +1,58 @@
+"""The help screen: every key binding of the app and the grid, with what it does."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from observatory.tui.rows import line, lines
+
+HELP = (
+    ("space", "pause / resume virtual time (the screen stays live)"),
+    (".", "pause, then process one engine event"),
+    ("+  -", "speed ×2 / ÷2"),
+    ("]  [", "raise / lower the scenario's limit by 1, on the live engine"),
+    ("}  {", "raise / lower the limit by 10"),
+    ("arrows", "move the cursor over the grid (the view follows)"),
+    ("enter", "inspect the agent under the cursor (or click a cell)"),
+    ("drag, wheel", "pan a grid larger than the view"),
+    ("r", "restart with the same seed: the identical run"),
+    ("n", "restart with the next seed"),
+    ("ctrl+p", "command palette: the same actions by name"),
+    ("?", "this help"),
+    ("q", "quit"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and what they do; any of escape, q or ? closes it."""
+
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > Static {
+        width: auto;
+        height: auto;
+        border: round $primary;
+        background: $surface;
+        padding: 1 2;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "close"),
+        Binding("q", "dismiss", "close", show=False),
+        Binding("question_mark", "dismiss", "close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        width = max(len(key) for key, _ in HELP)
+        rows = [line(("observatory keys", "bold")), line()]
+        rows.extend(line((key.ljust(width), "bold $accent"), "  ", what) for key, what in HELP)
+        rows.extend([line(), line(("escape closes this", "dim"))])
+        yield Static(lines(rows))

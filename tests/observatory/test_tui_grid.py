@@ -1,0 +1,111 @@
+"""The grid widget: half-block encoding, run merging, changed-row detection."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+from rich.color import Color
+from textual.app import App, ComposeResult
+
+from observatory.tui.grid import GridView, pack, unpack
+from observatory.tui.plot import sparkline
+
+RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
+
+
+class GridApp(App[None]):
+    def __init__(self, shape: tuple[int, int]) -> None:
+        super().__init__()
+        self.shape = shape
+
+    def compose(self) -> ComposeResult:
+        yield GridView(self.shape)
+
+
+def with_grid(shape: tuple[int, int], check) -> None:
+    async def run() -> None:
+        app = GridApp(shape)
+        async with app.run_test(size=(40, 12)):
+            check(app.query_one(GridView))
+
+    asyncio.run(run())
+
+
+def rgb(color: Color) -> tuple[int, int, int]:
+    return tuple(color.get_truecolor())
+
+
+def test_quantising_keeps_every_channel_within_one_level() -> None:
+    levels = np.arange(256, dtype=np.uint8)
+    colors = np.stack([levels, levels[::-1], levels], axis=1)
+    back = np.array([unpack(int(c)) for c in pack(colors)])
+    assert np.abs(back.astype(int) - colors.astype(int)).max() <= 7
+    assert unpack(int(pack(np.array((255, 0, 255), dtype=np.uint8)))) == (255, 0, 255)
+
+
+def test_two_cell_rows_share_a_terminal_row_and_equal_runs_share_a_segment() -> None:
+    colors = np.array([[RED] * 4, [BLUE] * 4, [GREEN, GREEN, BLUE, BLUE]], dtype=np.uint8)
+
+    def check(grid: GridView) -> None:
+        assert grid.show(colors) == 2
+        top = list(grid.render_line(0))
+        assert [s.text for s in top] == ["▀▀▀▀"]
+        assert rgb(top[0].style.color) == RED and rgb(top[0].style.bgcolor) == BLUE
+        # The odd last row has the void below it.
+        bottom = list(grid.render_line(1))
+        assert [s.text for s in bottom] == ["▀▀", "▀▀"]
+        assert rgb(bottom[1].style.color) == BLUE and rgb(bottom[1].style.bgcolor) == BLACK
+        assert grid.get_line_filters() == ()
+
+    with_grid((3, 4), check)
+
+
+def test_a_pair_of_one_colour_is_a_space_with_only_a_background() -> None:
+    colors = np.array([[RED, BLUE], [RED, GREEN]], dtype=np.uint8)
+
+    def check(grid: GridView) -> None:
+        grid.show(colors)
+        first, second = list(grid.render_line(0))
+        assert first.text == " " and first.style.color is None and rgb(first.style.bgcolor) == RED
+        assert second.text == "▀" and rgb(second.style.color) == BLUE
+
+    with_grid((2, 2), check)
+
+
+def test_only_rows_whose_colours_changed_are_rebuilt() -> None:
+    rng = np.random.default_rng(1)
+    colors = rng.integers(0, 256, size=(10, 6, 3), dtype=np.uint8)
+
+    def check(grid: GridView) -> None:
+        assert grid.show(colors) == 5
+        assert grid.show(colors.copy()) == 0
+        strips = list(grid._strips)
+        changed = colors.copy()
+        changed[7, 2] = 255 - changed[7, 2]
+        assert grid.show(changed) == 1
+        assert [a is b for a, b in zip(strips, grid._strips, strict=True)] == [True] * 3 + [False] + [True]
+        # Colours within one quantisation level are the same colour: nothing to redraw.
+        assert grid.show(changed ^ 1) == 0
+
+    with_grid((10, 6), check)
+
+
+def test_sparkline_rows_stack_eighths_from_the_bottom() -> None:
+    assert sparkline([0, 4, 8, 12, 16], width=5, rows=2, top=16) == ["   ▄█", " ▄███"]
+    assert sparkline([1, 2, 3], width=2, rows=1, top=3) == ["▅█"]
+
+
+def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
+    colors = np.zeros((60, 6, 3), dtype=np.uint8)
+    colors[50:52] = RED  # terminal row 25, below the 12-line screen
+
+    def check(grid: GridView) -> None:
+        grid.show(colors)
+        assert 25 in grid._unbuilt
+        grid._view = (0, 20, 6)  # what render_lines records when scrolled down by 20 rows
+        (segment,) = list(grid.render_line(5))
+        assert segment.text == " " * 6 and rgb(segment.style.bgcolor) == RED
+        assert 25 not in grid._unbuilt
+
+    with_grid((60, 6), check)
