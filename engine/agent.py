@@ -14,7 +14,7 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from engine.kernel import PARKED, RUNNING
-from engine.mailbox import TIMEOUT, Mailbox, WouldBlock
+from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
 from engine.tasks import Task
 
 if TYPE_CHECKING:
@@ -159,6 +159,11 @@ class Agent:
             yield
         finally:
             box.want = 0
+
+    def fanout(self, targets: Iterable[int]) -> Fanout:
+        """The mailboxes of ``targets``, looked up once; ``.send(message)`` reaches them all."""
+        agents = self.engine.agents
+        return Fanout([agents[target].mailbox for target in targets])
 
     def __repr__(self) -> str:
         return f"<Agent {self.id} {self.name!r}>"

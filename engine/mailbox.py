@@ -67,3 +67,28 @@ class Mailbox:
 
     def statistics(self) -> MailboxStatistics:
         return MailboxStatistics(len(self.items), self.want, self.delivered)
+
+
+class Fanout:
+    """The mailboxes of a fixed set of receivers, looked up once for many broadcasts.
+
+    ``send`` is ``Mailbox.put`` inlined per receiver, so sending one message
+    to each of eight neighbours costs eight appends and compares, not eight
+    lookups and calls.
+    """
+
+    __slots__ = ("boxes",)
+
+    def __init__(self, boxes: list[Mailbox]) -> None:
+        self.boxes = tuple(boxes)
+
+    def send(self, message: Any) -> None:
+        """Put the same message in every receiver's mailbox (hot)."""
+        for box in self.boxes:
+            items = box.items
+            items.append(message)
+            box.delivered += 1
+            want = box.want
+            if want and len(items) >= want:
+                box.want = 0
+                box.kernel.wake(box.owner)

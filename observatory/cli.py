@@ -50,6 +50,10 @@ _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless"
 RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out")
 
 
+class UsageProblem(Exception):
+    """Bad usage that is not about one option's value (exit code 2)."""
+
+
 class ScenarioGroup(TyperGroup):
     """``observatory run``: one subcommand per scenario, built on demand."""
 
@@ -62,7 +66,7 @@ class ScenarioGroup(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if not args:
             known = ", ".join(self.list_commands(ctx))
-            raise ScenarioError(f"missing SCENARIO: use one of {known}, or a path to a .py file")
+            raise UsageProblem(f"missing SCENARIO: use one of {known}, or a path to a .py file")
         return super().parse_args(ctx, args)
 
 
@@ -195,7 +199,7 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> int:
     try:
         from observatory.tui.app import run_tui
     except ImportError as error:
-        raise ScenarioError(
+        raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
     run_tui(scenario, params, seed, speed)
@@ -204,17 +208,19 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> int:
 
 def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
     err = Console(stderr=True)
-    if not err.is_terminal:
-        # No live bar in a log: say once what is running and how to stop it.
-        until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
-        print(
-            f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)", file=sys.stderr
-        )
-    with interrupt_flag() as stop, progress_bar(scenario.name, horizon, err) as update:
-        record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
-    Console().print(summary(record))
+    with interrupt_flag() as stop:
+        if not err.is_terminal:
+            # No live bar in a log: say once what runs and how to stop it (Ctrl+C is handled from here on).
+            until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
+            print(
+                f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)",
+                file=sys.stderr,
+            )
+        with progress_bar(scenario.name, horizon, err) as update:
+            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
     if out is not None:
-        metrics.write(record, out)
+        metrics.write(record, out)  # first: the file matters more than the screen
+    Console().print(summary(record))
     return 130 if record["interrupted"] else 0
 
 
@@ -227,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="observatory", standalone_mode=False)
-    except (ParamError, ScenarioError) as error:
+    except (ParamError, ScenarioError, UsageProblem) as error:
         _fail(str(error))
         return 2
     except _CLICK_ERROR as error:

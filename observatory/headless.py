@@ -74,9 +74,11 @@ def run_headless(
     except KeyboardInterrupt:
         interrupted = True
     wall_time = perf_counter() - started
-    record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
-    artifacts.save(world, params)
-    _release(engine)
+    try:
+        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
+        artifacts.save(world, params)
+    finally:
+        _release(engine)
     return record
 
 

@@ -262,3 +262,14 @@ def test_a_file_that_is_not_a_scenario(tmp_path: Path, capsys: pytest.CaptureFix
     )
     assert main(["run", str(tmp_path / "absent.py")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_scenario_parameter_may_not_shadow_a_runner_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "seeded.py"
+    script.write_text(COUNTDOWN.replace('grid_out: str = param("",', 'seed: str = param("",'))
+    assert main(["run", str(script), "--help"]) == 2
+    assert capsys.readouterr().err == (
+        "observatory: error: scenario 'countdown': parameter --seed clashes with a runner option\n"
+    )

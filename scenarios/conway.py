@@ -1,0 +1,328 @@
+"""conway: the Game of Life computed by message-passing agents, checked live.
+
+One agent per cell of a torus. Each generation a cell tells its 8
+neighbours its state, waits until it has heard all 8 for that generation,
+then applies B3/S23 inside a governed task ``compute``. A numpy Life runs
+beside it and judges every generation the agents complete
+(``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
+messages; a cell that has waited ``--patience`` for a neighbour carries on
+with the state it last heard from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from engine import Agent, Engine
+from scenarios import patterns
+from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.life import Check, Validator
+from scenarios.params import ParamError, param
+
+# Virtual seconds one compute task takes; a binary fraction, so times add up exactly.
+COMPUTE_TIME = 0.125
+# A generation's observed grid starts out with this in every cell, then agents report.
+_UNREPORTED = b"\x02"
+# (row, column) offsets of the 8 neighbours.
+NEIGHBOURHOOD = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def parse_limit(text: str) -> int | None:
+    """a whole number >= 1, or none for no limit"""
+    if text.strip().lower() in ("none", ""):
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{text!r} is not valid: use a whole number >= 1, or leave --limit out for no limit")
+    return value
+
+
+def parse_pattern(text: str) -> str:
+    """a .rle or .cells file, or a bundled pattern name"""
+    text = text.strip()
+    if text:
+        patterns.load(text)  # a PatternError is a ValueError naming the file and line
+    return text
+
+
+@dataclass
+class ConwayParams:
+    width: int = param(64, min=3, max=4096, help="grid width in cells (the edges wrap)")
+    height: int = param(48, min=3, max=4096, help="grid height in cells (the edges wrap)")
+    generations: int = param(500, min=1, help="generations to compute; headless runs stop there")
+    density: float = param(0.35, min=0, max=1, help="share of live cells in the random soup")
+    pattern: str = param(
+        "",
+        parse=parse_pattern,
+        help="start from a pattern instead of a soup: a .rle or .cells file, or one of "
+        + ", ".join(patterns.bundled_names()),
+    )
+    loss: float = param(0.0, min=0, max=1, help="probability that each neighbour message is lost")
+    patience: float = param(
+        1.0, min=0, help="with --loss: virtual seconds a cell waits before using last known states"
+    )
+    # Optional[int], not int | None: the CLI names an option's metavar after the type's __name__.
+    limit: Optional[int] = param(  # noqa: UP045
+        None, parse=parse_limit, help="at most N compute tasks at once (timing only)"
+    )
+    grid_out: str = param("", help="save the final grid to this .npy file (height x width, 1 = alive)")
+
+    def validate(self) -> None:
+        """Checks that need several parameters, or values given already typed."""
+        if self.limit is not None and (
+            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
+        ):
+            raise ParamError("limit", f"{self.limit!r} is not valid: use {parse_limit.__doc__}")
+        if self.pattern:
+            initial_grid(self, None)
+        folder = Path(self.grid_out).parent
+        if self.grid_out and (Path(self.grid_out).is_dir() or not folder.is_dir()):
+            raise ParamError(
+                "grid_out",
+                f"{self.grid_out!r} is not valid: use a file path FILE.npy in an existing directory",
+            )
+
+
+async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
+    """One cell: tell the neighbours my state, hear theirs, apply B3/S23; repeat.
+
+    Where nothing is lost a message needs no sender: it is the int
+    ``2 * generation + state``, so a mailbox holding one generation's
+    messages is judged with two counts.
+    """
+    if world.loss:
+        await lossy_cell(ctx, world, targets, alive)
+        return
+    # Hot: every agent-generation of a lossless run goes through this loop.
+    me = ctx.id
+    items = ctx.mailbox.items
+    neighbours = ctx.fanout(targets)
+    report = world.report
+    early: list[int] = []  # a later generation's messages, kept for their turn
+    for gen in range(world.generations):
+        dead_msg = gen + gen
+        neighbours.send(dead_msg + alive)
+        heard = live = 0
+        if early:
+            heard, live, early = _take_early(early, dead_msg)
+        while heard < 8:
+            if len(items) < 8 - heard:
+                await ctx.wait_messages(8 - heard)
+            dead = items.count(dead_msg)
+            alive_now = items.count(dead_msg + 1)
+            if dead + alive_now < len(items):
+                early.extend(m for m in items if m > dead_msg + 1)
+                world.early += len(items) - dead - alive_now
+            items.clear()
+            heard += dead + alive_now
+            live += alive_now
+        async with ctx.task("compute"):
+            await ctx.sleep(COMPUTE_TIME)
+            alive = 1 if live == 3 or (live == 2 and alive) else 0
+        report(me, gen + 1, alive)
+
+
+def _take_early(early: list[int], dead_msg: int) -> tuple[int, int, list[int]]:
+    """From messages kept earlier: how many are for this generation, how many alive, the rest."""
+    alive = early.count(dead_msg + 1)
+    heard = early.count(dead_msg) + alive
+    return heard, alive, [m for m in early if m > dead_msg + 1]
+
+
+async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
+    """A cell whose messages may be lost: it waits ``patience`` at most, then uses what it knows."""
+    me, rng, loss, patience = ctx.id, ctx.random, world.loss, world.patience
+    items = ctx.mailbox.items
+    known = dict.fromkeys(targets, 0)  # last state heard from each neighbour; never heard = dead
+    early: list[tuple[int, int, int]] = []
+    for gen in range(world.generations):
+        kept = [t for t in targets if rng.random() >= loss]
+        world.lost += len(targets) - len(kept)
+        ctx.broadcast(kept, (gen, alive, me))
+        backlog, early = early, []
+        heard = _hear(backlog, gen, known, early)
+        deadline = ctx.now + patience
+        while heard < 8:
+            remaining = deadline - ctx.now
+            # Even with no patience left, messages sent at this very instant still count.
+            arrived = remaining >= 0 and await ctx.wait_messages(8 - heard, remaining)
+            kept_before = len(early)
+            heard += _hear(items, gen, known, early)
+            world.early += len(early) - kept_before
+            items.clear()
+            if not arrived:
+                break
+        async with ctx.task("compute"):
+            await ctx.sleep(COMPUTE_TIME)
+            live = sum(known.values())
+            alive = 1 if live == 3 or (live == 2 and alive) else 0
+        world.report(me, gen + 1, alive)
+
+
+def _hear(messages: Any, gen: int, known: dict[int, int], early: list[tuple[int, int, int]]) -> int:
+    """Take in messages: keep later generations' for later, remember the rest; count ``gen``'s."""
+    heard = 0
+    for message in messages:
+        sent_at, state, sender = message
+        if sent_at > gen:
+            early.append(message)
+        else:
+            # One sender's messages arrive in order, so this is the newest state heard from it.
+            known[sender] = state
+            heard += sent_at == gen
+    return heard
+
+
+class ConwayWorld(World):
+    """The cells, the validator judging each completed generation, and what the screen shows.
+
+    ``state`` shows each cell's latest state: when a cell computes, its new
+    state; when a whole generation is judged, the verdict (errors included)
+    on every cell that has not computed further yet.
+    """
+
+    legend = (
+        State("dead", (24, 26, 38), "dead, as it should be"),
+        State("alive", (235, 235, 225), "alive, as it should be"),
+        State("logic +", (230, 50, 50), "alive, but the rule on the last observed grid says dead"),
+        State("logic -", (60, 110, 240), "dead, but the rule on the last observed grid says alive"),
+        State("drift +", (245, 165, 40), "alive, but dead on the true trajectory"),
+        State("drift -", (60, 200, 190), "dead, but alive on the true trajectory"),
+    )
+
+    def __init__(self, engine: Engine, params: ConwayParams, initial: np.ndarray) -> None:
+        super().__init__(engine, params.height, params.width)
+        self.params = params
+        self.generations = params.generations
+        self.loss = params.loss
+        self.patience = params.patience
+        self.limit = Limit("limit", "task:compute", params.limit)
+        self.validator = Validator(initial)
+        self.observed = self.validator.observed
+        self.lost = 0  # neighbour messages dropped by --loss
+        self.early = 0  # messages that arrived while their receiver was a generation behind
+        self.last_check: Check | None = None
+        # Agents write their state into the bytearray ``cells`` (a cheaper store than a numpy
+        # item); ``state`` is numpy's view of it.
+        self.cells = bytearray(initial.astype(np.uint8).tobytes())
+        self.state = np.frombuffer(self.cells, dtype=np.uint8)
+        self._pending: dict[int, list[Any]] = {}  # generation -> [reports missing, bytearray]
+        population = int(np.count_nonzero(initial))
+        self.population = Series("population", [0.0], [float(population)])
+        self.logic = Series("logic errors", [0.0], [0.0])
+        self.drift = Series("drift errors", [0.0], [0.0])
+
+    def report(self, agent: int, gen: int, alive: int) -> None:
+        """An agent computed its state for generation ``gen`` (hot)."""
+        entry = self._pending.get(gen)
+        if entry is None:
+            entry = self._pending[gen] = [len(self.cells), bytearray(_UNREPORTED * len(self.cells))]
+        entry[1][agent] = alive
+        self.cells[agent] = alive
+        entry[0] -= 1
+        if not entry[0]:
+            self._judge(gen, entry[1])
+
+    def _judge(self, gen: int, grid: bytearray) -> None:
+        """Every agent reported ``gen``: check it and show its errors."""
+        del self._pending[gen]
+        assert gen == self.validator.generation + 1, "generations complete in order"
+        check = self.validator.check(np.frombuffer(grid, dtype=np.uint8))
+        self.observed = self.validator.observed
+        self.last_check = check
+        verdict = check.cells.ravel()
+        ahead = self._pending.get(gen + 1)
+        if ahead is None:
+            self.state[:] = verdict
+        else:  # cells that already computed the next generation keep showing it
+            np.copyto(self.state, verdict, where=np.frombuffer(ahead[1], dtype=np.uint8) == _UNREPORTED[0])
+        now = self.engine.now
+        self.population.append(now, check.population)
+        self.logic.append(now, check.logic_errors)
+        self.drift.append(now, check.drift_errors)
+
+    @property
+    def done(self) -> bool:
+        return self.validator.generation >= self.generations
+
+    def progress(self) -> float:
+        """The share of the generations judged so far."""
+        return self.validator.generation / self.generations
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "generations": self.validator.generation,
+            "population_final": int(self.population.values[-1]),
+            "logic_errors": self.validator.logic_errors,
+            "drift_errors": self.validator.drift_errors,
+            "messages_lost": self.lost,
+            "messages_early": self.early,
+        }
+
+    def series(self) -> list[Series]:
+        return [self.population, self.logic, self.drift]
+
+    def artifacts(self) -> dict[str, np.ndarray]:
+        return {"grid_out": self.observed.copy()}
+
+    def reached(self, agent: int) -> int:
+        """The last generation an agent has computed."""
+        ahead = [gen for gen, (_, grid) in self._pending.items() if grid[agent] != _UNREPORTED[0]]
+        return max(ahead, default=self.validator.generation)
+
+    def describe_agent(self, agent: int) -> dict[str, str]:
+        row, col = self.cell_of(agent)
+        return {
+            "state": self.legend[self.state[agent]].name,
+            "cell": f"row {row}, column {col}",
+            "generation": str(self.reached(agent)),
+        }
+
+
+def initial_grid(params: ConwayParams, engine: Engine | None) -> np.ndarray:
+    """The generation-0 grid: the pattern, placed, or a soup from the engine's seeded stream."""
+    if params.pattern:
+        try:
+            return patterns.place(patterns.load(params.pattern), params.width, params.height)
+        except patterns.PatternError as error:
+            raise ParamError("pattern", str(error)) from None
+    assert engine is not None
+    rng = np.random.default_rng(engine.random.getrandbits(64))
+    return (rng.random((params.height, params.width)) < params.density).astype(np.uint8)
+
+
+def neighbours(height: int, width: int) -> np.ndarray:
+    """Agent ids of each cell's 8 neighbours on the torus, shape (height * width, 8)."""
+    ids = np.arange(height * width).reshape(height, width)
+    rolled = [np.roll(ids, (-dr, -dc), axis=(0, 1)) for dr, dc in NEIGHBOURHOOD]
+    return np.stack(rolled, axis=-1).reshape(-1, 8)
+
+
+def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
+    """Spawn one cell agent per grid cell, row by row."""
+    initial = initial_grid(params, engine)
+    world = ConwayWorld(engine, params, initial)
+    if params.limit is not None:
+        world.limit.set(engine, params.limit)
+    width = params.width
+    for agent, (targets, alive) in enumerate(
+        zip(neighbours(params.height, width).tolist(), initial.ravel().tolist(), strict=True)
+    ):
+        engine.spawn(cell, world, targets, alive, name=f"cell-{agent // width}-{agent % width}")
+    return world
+
+
+SCENARIO = Scenario(
+    name="conway",
+    description="Game of Life as message-passing agents, checked live against numpy",
+    params=ConwayParams,
+    build=build,
+    stops_itself=True,
+)
