@@ -125,7 +125,9 @@ def _scenario_option(spec: ParamSpec) -> inspect.Parameter:
         decl = f"{spec.option}/--no-{spec.option[2:]}"
         option = typer.Option(spec.default, decl, help=help_text)
         return inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=bool)
-    metavar = {int: "INTEGER", float: "NUMBER", str: "TEXT"}.get(spec.type, spec.type.__name__.upper())
+    # Optional numbers (``int | None``, e.g. fireflies' --limit) have no __name__.
+    metavars = {int: "INTEGER", float: "NUMBER", str: "TEXT", int | None: "INTEGER", float | None: "NUMBER"}
+    metavar = metavars.get(spec.type) or getattr(spec.type, "__name__", "VALUE").upper()
     option = typer.Option(str(spec.default), spec.option, help=help_text, show_default=True, metavar=metavar)
     return inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=str)
 
