@@ -89,7 +89,9 @@ class SlotChecker:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.running: set[tuple[int, str]] = set()
-        self.last_held: dict[int, int] = {}
+        # Keyed by the constraint itself, which keeps it alive: an id() could be
+        # reused by a constraint created after this one was removed.
+        self.last_held: dict[Concurrency, int] = {}
         engine.subscribe(Event, self.check)
 
     def check(self, ev: Event) -> None:
@@ -103,10 +105,10 @@ class SlotChecker:
                 continue
             matching = sum(c.scope.matches(agents[a].name, t) for a, t in self.running)
             assert matching <= c.held, (ev, c, matching)
-            previous = self.last_held.get(id(c))
+            previous = self.last_held.get(c)
             if previous is not None and c.held > previous:
                 assert c.held <= c.limit, (ev, c)
-            self.last_held[id(c)] = c.held
+            self.last_held[c] = c.held
 
 
 def check_lifecycles(rec: Recorder, agents: int) -> None:
