@@ -218,7 +218,7 @@ class ObservatoryApp(App[None]):
             done=self.world.done,
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {'none' if limit.value is None else limit.value}",
-            metrics=self.world.metrics(),
+            metrics=scalar_metrics(self.world.metrics()),
         )
 
     def fps(self) -> float:
@@ -338,6 +338,11 @@ class ObservatoryApp(App[None]):
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)
+
+
+def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The metrics a status line can show: numbers and text (series go to the plot)."""
+    return {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
 
 
 def run_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> None:
