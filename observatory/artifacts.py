@@ -6,13 +6,12 @@ path; an empty path means the user did not ask for that file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from observatory.files import write_atomically
 from scenarios.framework import World
 
 
@@ -23,14 +22,7 @@ def save(world: World, params: Any) -> list[Path]:
         path = getattr(params, name, "")
         if not path:
             continue
-        target = Path(path)
-        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                np.save(out, np.asarray(array))
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        data = np.asarray(array)
+        target = write_atomically(path, lambda out, data=data: np.save(out, data))
         written.append(target)
     return written

@@ -177,9 +177,7 @@ def run_command(
     duration_value = None if duration is None else _DURATION.convert(duration)
     out = _metrics_path(metrics_out)
     if not headless and sys.stdout.isatty():
-        if out is not None:
-            raise ParamError("metrics_out", "only headless runs write metrics: add --headless")
-        return _open_tui(scenario, params, seed_value, speed_value)
+        return _open_tui(scenario, params, seed_value, speed_value, out)
     horizon = resolve_duration(scenario, duration_value)
     return _run_headless(scenario, params, seed_value, horizon, out)
 
@@ -195,14 +193,14 @@ def _metrics_path(text: str | None) -> Path | None:
     return path
 
 
-def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> int:
+def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None) -> int:
     try:
         from observatory.tui.app import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed)
+    run_tui(scenario, params, seed, speed, metrics_out=out)
     return 0
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from engine import Engine
+from observatory.files import write_atomically
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
@@ -67,15 +66,5 @@ def plain(value: Any) -> Any:
 
 def write(record: dict[str, Any], path: str | Path) -> None:
     """Write the record as JSON, atomically: readers see the old file or the whole new one."""
-    target = Path(path)
     text = json.dumps(plain(record), indent=2, allow_nan=False) + "\n"
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda out: out.write(text.encode("utf-8")))

@@ -14,6 +14,8 @@ import gc
 import time
 from collections import deque
 from collections.abc import Iterable
+from pathlib import Path
+from time import perf_counter
 from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -24,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 
 from engine import Engine, Pacer
+from observatory import artifacts, metrics
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
@@ -73,6 +76,7 @@ class ObservatoryApp(App[None]):
         Binding("n", "new_seed", "new seed"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
 
     def __init__(
@@ -109,6 +113,7 @@ class ObservatoryApp(App[None]):
             self._watch.close()
             self._watch = None
         self.seed = seed
+        self.run_started = perf_counter()
         self.engine = Engine(seed)
         self.world: World = self.scenario.build(self.engine, self.params)
         if run_to is not None:
@@ -345,6 +350,20 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
 
 
-def run_tui(scenario: Scenario, params: Any, seed: int, speed: float) -> None:
-    """Open the TUI on a scenario run; returns when the user quits."""
-    ObservatoryApp(scenario, params, seed, speed).run()
+def run_tui(
+    scenario: Scenario, params: Any, seed: int, speed: float, metrics_out: Path | None = None
+) -> None:
+    """Open the TUI on a scenario run; returns when the user quits.
+
+    On the way out, however the app ends, the current run's metrics go to
+    ``metrics_out`` (if given) and the files its parameters ask for are saved.
+    """
+    app = ObservatoryApp(scenario, params, seed, speed)
+    try:
+        app.run()
+    finally:
+        if metrics_out is not None:
+            wall = perf_counter() - app.run_started
+            record = metrics.collect(scenario, params, app.seed, app.engine, app.world, wall)
+            metrics.write(record, metrics_out)
+        artifacts.save(app.world, params)

@@ -121,12 +121,16 @@ def test_headless_run_writes_the_metrics_file(tmp_path: Path, capsys: pytest.Cap
 def test_a_terminal_opens_the_tui_with_the_parsed_run(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     fake = types.ModuleType("observatory.tui.app")
-    fake.run_tui = lambda scenario, params, seed, speed: calls.append((scenario.name, params, seed, speed))
+    fake.run_tui = lambda scenario, params, seed, speed, metrics_out: calls.append(
+        (scenario.name, params, seed, speed, metrics_out)
+    )
     monkeypatch.setitem(sys.modules, "observatory.tui.app", fake)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert main(["run", "bottleneck", "--slots", "7", "--seed", "3", "--speed", "2.5"]) == 0
-    [(name, params, seed, speed)] = calls
-    assert (name, params.slots, params.agents, seed, speed) == ("bottleneck", 7, 500, 3, 2.5)
+    assert main(["run", "bottleneck", "--metrics-out", "m.json"]) == 0
+    [(name, params, seed, speed, out), (*_, out2)] = calls
+    assert (name, params.slots, params.agents, seed, speed, out) == ("bottleneck", 7, 500, 3, 2.5, None)
+    assert out2 == Path("m.json")
 
 
 def test_without_the_tui_a_terminal_run_says_what_to_do(
@@ -138,8 +142,6 @@ def test_without_the_tui_a_terminal_run_says_what_to_do(
     err = capsys.readouterr().err
     assert err.startswith("observatory: error: the TUI is not available (")
     assert err.endswith("run with --headless --duration SIM_SECONDS\n")
-    assert main(["run", "bottleneck", "--metrics-out", "m.json"]) == 2
-    assert "--metrics-out: only headless runs write metrics: add --headless" in capsys.readouterr().err
 
 
 def test_end_to_end_runs_are_deterministic(tmp_path: Path) -> None:

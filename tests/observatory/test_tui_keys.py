@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from engine import Engine
 from observatory.tui import ObservatoryApp
 from observatory.tui.help import HelpScreen
-from tests.observatory.tiny_scenario import defaults, traced
+from tests.observatory.tiny_scenario import SCENARIO, defaults, traced
 
 SIZE = (120, 40)
 
@@ -163,3 +166,19 @@ def test_a_world_that_is_done_pauses_the_run() -> None:
             assert app.engine.now == stopped
 
     asyncio.run(run())
+
+
+def test_closing_the_tui_writes_the_metrics_of_the_run_on_screen(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from observatory.tui import app as tui_app
+
+    def quit_after_a_restart(app: tui_app.ObservatoryApp) -> None:
+        app._build(5, 1.0, paused=True, run_to=3.0)  # as if 'n' had been pressed and time had run
+
+    monkeypatch.setattr(tui_app.ObservatoryApp, "run", quit_after_a_restart)
+    out = tmp_path / "m.json"
+    tui_app.run_tui(SCENARIO, defaults(), 1, 1.0, metrics_out=out)
+    record = json.loads(out.read_text())
+    assert (record["scenario"], record["seed"], record["sim_time"]) == ("tiny", 5, 3.0)
+    assert record["completed"] > 0
