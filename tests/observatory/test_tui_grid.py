@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 
 import numpy as np
-from rich.color import Color
+import pytest
+from rich.color import Color, ColorSystem
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 
 from observatory.tui.grid import GridView, pack, unpack
 from observatory.tui.plot import sparkline
+from observatory.tui.spans import SpanScreen
+from tests.observatory.vt import Terminal
 
 RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
 
@@ -109,3 +113,79 @@ def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
         assert 25 not in grid._unbuilt
 
     with_grid((60, 6), check)
+
+
+# -- what reaches the terminal -------------------------------------------------------------
+
+PALETTE = np.array([RED, BLUE, GREEN, BLACK, (240, 240, 240)], dtype=np.uint8)
+
+
+class SpanGridApp(GridApp):
+    def get_default_screen(self) -> Screen:
+        return SpanScreen(id="_default")
+
+
+def partial_update(app: App) -> str:
+    """The bytes of the next partial update, as the screen's refresh would write them."""
+    screen = app.screen
+    for widget in screen.walk_children(with_self=False):
+        if widget._repaint_required:
+            widget._repaint_required = False
+            screen._dirty_widgets.add(widget)
+    screen._compositor.update_widgets(screen._dirty_widgets)
+    screen._dirty_widgets.clear()
+    update = screen._compositor.render_update(screen_stack=app._background_screens)
+    return "" if update is None else update.render_segments(app.console)
+
+
+def full_update(app: App) -> str:
+    return app.screen._compositor.render_update(full=True).render_segments(app.console)
+
+
+def frames(rng: np.random.Generator, shape: tuple[int, int], count: int):
+    """Colour frames changing all, a few scattered, or a band of cells, in turn."""
+    state = rng.integers(0, len(PALETTE), size=shape)
+    for i in range(count):
+        kind = i % 3
+        if kind == 0:
+            state = rng.integers(0, len(PALETTE), size=shape)
+        elif kind == 1:
+            idx = rng.integers(0, state.size, size=max(1, state.size // 20))
+            state.flat[idx] = rng.integers(0, len(PALETTE), size=idx.size)
+        else:
+            row = rng.integers(0, shape[0])
+            state[row : row + 2, rng.integers(0, shape[1]) :] = rng.integers(0, len(PALETTE))
+        yield PALETTE[state]
+
+
+@pytest.mark.parametrize("system", [ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT])
+def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSystem) -> None:
+    """Frames, panning and cursor moves; after each, the terminal equals a fresh full redraw."""
+    shape, size = (25, 60), (40, 12)
+
+    def canon(colour):
+        # Rendered styles keep their codes for the process: compare what a 256-colour terminal shows.
+        if system == ColorSystem.EIGHT_BIT and colour is not None and colour[0] != "index":
+            return ("index", Color.from_rgb(*colour).downgrade(system).number)
+        return colour
+
+    async def run() -> None:
+        app = SpanGridApp(shape)
+        async with app.run_test(size=size):
+            app.console._color_system = system
+            grid = app.query_one(GridView)
+            rng = np.random.default_rng(7)
+            term = Terminal(*size)
+            term.feed(full_update(app))
+            for i, colors in enumerate(frames(rng, shape, 30)):
+                if i % 7 == 3:
+                    grid.scroll_to(rng.integers(0, 30), rng.integers(0, 6), animate=False, immediate=True)
+                if i % 5 == 4:
+                    grid.move_cursor(int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1])))
+                grid.show(colors)
+                term.feed(partial_update(app))
+                fresh = Terminal(*size)
+                fresh.feed(full_update(app))
+                assert term.screen(canon) == fresh.screen(canon), f"frame {i}"
+
+    asyncio.run(run())

@@ -1,0 +1,283 @@
+"""Partial screen updates that write only the dirty spans, with short colour codes.
+
+Textual's partial update trims a dirty span on the right only: a span in
+the middle of a widget's line is written from the widget's left edge, and
+a line with several spans is written once per span. On a large grid with
+scattered changes that is most of the screen every frame. Here each span
+is written alone, in one pass over the line's segments, and the colour
+codes are stateful: a segment that only sets colours changes just the
+colours that differ from the last segment, with no reset in between.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
+from typing import Protocol, runtime_checkable
+
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual._cells import cell_len
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
+from textual.screen import Screen
+from textual.strip import Strip
+from textual.widget import Widget
+
+# Colour states of the terminal, (foreground codes, background codes) with None for the
+# default, are numbered; state 0 is the default. What to emit going from a state to a
+# style is cached per colour system, across frames.
+_STATES: list[tuple[str | None, str | None]] = [(None, None)]
+_STATE_IDS: dict[tuple[str | None, str | None], int] = {(None, None): 0}
+_STEPS: dict[ColorSystem, dict[tuple[int, int, bool], tuple]] = {}
+_STEPS_MAX = 1 << 16
+
+
+class SpanEncoder:
+    """ANSI for segments written in order, remembering the terminal's colour state."""
+
+    def __init__(self, color_system: ColorSystem) -> None:
+        self.color_system = color_system
+        self.parts: list[str] = []
+        self._state = 0
+        self._cursor = (-1, -1)
+        self._steps = _STEPS.setdefault(color_system, {})
+        if len(self._steps) > _STEPS_MAX:
+            self._steps.clear()
+
+    def move(self, x: int, y: int) -> None:
+        """Put the cursor at (x, y); a short step right when it is already on the line."""
+        cx, cy = self._cursor
+        if cy == y and cx < x:
+            step = x - cx
+            self.parts.append("\x1b[C" if step == 1 else f"\x1b[{step}C")
+        elif cx != x or cy != y:
+            self.parts.append(f"\x1b[{y + 1};{x + 1}H")
+        self._cursor = (x, y)
+
+    def write(self, pieces: list[tuple[str, Style | None]], cells: int) -> None:
+        """Write (text, style) pieces, ``cells`` wide in all, at the cursor (hot)."""
+        append = self.parts.append
+        get = self._steps.get
+        state = self._state
+        for text, style in pieces:
+            if style is None:
+                if state:
+                    append("\x1b[0m")
+                    state = 0
+                append(text)
+                continue
+            key = (state, id(style), style._color is None and text.isspace())
+            step = get(key)
+            if step is None:
+                step = self._steps[key] = self._step(state, style, key[2])
+            prefix, new_state, _ = step
+            if prefix is None:  # attributes or a link: Textual's own full rendering
+                if state:
+                    append("\x1b[0m")
+                append(Strip.render_style(style, text, self.color_system))
+            else:
+                append(prefix + text)
+            state = new_state
+        self._state = state
+        cx, cy = self._cursor
+        self._cursor = (cx + cells, cy)
+
+    def finish(self) -> str:
+        """All that was written, leaving the terminal's colours at their defaults."""
+        if self._state:
+            self.parts.append("\x1b[0m")
+            self._state = 0
+        return "".join(self.parts)
+
+    def _step(self, state: int, style: Style, blank: bool) -> tuple[str | None, int, Style]:
+        """What to emit before text in ``style`` (None: render it whole) and the state after.
+
+        The style is kept in the result so that its id, the cache key, stays its own.
+        """
+        if style._link or style._attributes & style._set_attributes:
+            return None, 0, style
+        system = self.color_system
+        fg = None if style._color is None else ";".join(style._color.downgrade(system).get_ansi_codes())
+        bg = (
+            None
+            if style._bgcolor is None
+            else ";".join(style._bgcolor.downgrade(system).get_ansi_codes(False))
+        )
+        old_fg, old_bg = _STATES[state]
+        codes = []
+        # Blank text shows no foreground: whatever it is may stay.
+        if fg != old_fg and not blank:
+            codes.append("39" if fg is None else fg)
+            old_fg = fg
+        if bg != old_bg:
+            codes.append("49" if bg is None else bg)
+        new = (old_fg, bg)
+        if new not in _STATE_IDS:
+            _STATE_IDS[new] = len(_STATES)
+            _STATES.append(new)
+        return (f"\x1b[{';'.join(codes)}m" if codes else ""), _STATE_IDS[new], style
+
+
+class _Widths(dict):
+    """Cell widths of texts, measured once each (grid lines repeat the same few texts)."""
+
+    def __missing__(self, text: str) -> int:
+        if len(self) > 4096:
+            self.clear()
+        width = self[text] = cell_len(text)
+        return width
+
+
+_WIDTHS = _Widths()
+
+
+def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[tuple[int, int]]) -> None:
+    """Write the parts of a line's strip, starting at column x, that fall in the spans.
+
+    ``spans`` are sorted, disjoint (x1, x2) column ranges. The segments under
+    each span are found by bisection: only written segments cost Python work.
+    """
+    texts, styles, _ = zip(*strip._segments, strict=True)
+    widths = list(map(_WIDTHS.__getitem__, texts))
+    ends = list(accumulate(widths, initial=x))  # segment i covers ends[i]..ends[i + 1]
+    stop = ends[-1]
+    for x1, x2 in spans:
+        if x1 < x:
+            x1 = x
+        if x2 > stop:
+            x2 = stop
+        if x1 >= x2:
+            continue
+        first, last = bisect_right(ends, x1) - 1, bisect_left(ends, x2) - 1
+        if first == last:  # the usual case: a span inside one segment
+            text = texts[first]
+            if ends[first] < x1 or ends[first + 1] > x2:
+                text = _cut(text, widths[first], x1 - ends[first], x2 - ends[first])
+            pieces = [(text, styles[first])]
+        else:
+            pieces = list(zip(texts[first : last + 1], styles[first : last + 1], strict=True))
+            # Only the first and the last segment can stick out of the span.
+            if ends[last + 1] > x2:
+                pieces[-1] = (_cut(texts[last], widths[last], 0, x2 - ends[last]), styles[last])
+            if ends[first] < x1:
+                start = x1 - ends[first]
+                pieces[0] = (_cut(texts[first], widths[first], start, widths[first]), styles[first])
+        encoder.move(x1, y)
+        encoder.write(pieces, x2 - x1)
+
+
+def _cut(text: str, width: int, start: int, stop: int) -> str:
+    """The cells start..stop of a text ``width`` cells wide."""
+    if len(text) == width:  # one cell per character: plain slicing
+        return text[start:stop]
+    head = Segment(text).split_cells(stop)[0].text
+    return Segment(head).split_cells(start)[1].text
+
+
+class SpanUpdate(ChopsUpdate):
+    """A partial update that writes each dirty span and nothing else.
+
+    ``lines`` maps a screen line to its sorted, disjoint (x1, x2) spans.
+    """
+
+    def __init__(self, chops, lines: dict[int, list[tuple[int, int]]], chop_ends: list[list[int]]) -> None:
+        super().__init__(chops, [(y, x1, x2) for y, spans in lines.items() for x1, x2 in spans], chop_ends)
+        self.lines = lines
+
+    def render_segments(self, console: Console) -> str:
+        encoder = SpanEncoder(console._color_system or ColorSystem.TRUECOLOR)
+        chops, chop_ends = self.chops, self.chop_ends
+        for y, spans in sorted(self.lines.items()):
+            for end, (x, strip) in zip(chop_ends[y], chops[y].items(), strict=False):
+                if strip is not None and end > spans[0][0] and x < spans[-1][1]:
+                    write_spans(encoder, y, x, strip, spans)
+        return encoder.finish()
+
+
+@runtime_checkable
+class SpanSource(Protocol):
+    """A widget that can say which spans of its repainted lines really changed."""
+
+    def take_dirty_spans(self) -> dict[Region, list[tuple[int, int]]]:
+        """Repaint regions (as the widget passed them to ``refresh``, translated to the
+        widget's outer coordinates) mapped to the (x1, x2) spans inside them that
+        changed; cleared on reading. Other repaint regions are repainted whole."""
+
+
+class SpanCompositor(Compositor):
+    """A compositor whose partial updates write only dirty spans.
+
+    Widgets that are ``SpanSource``s refresh whole lines but name the spans
+    that changed; those spans go to the update as they are, without a Region each.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+
+    def update_widgets(self, widgets: set[Widget]) -> None:
+        sources = {widget for widget in widgets if isinstance(widget, SpanSource)}
+        super().update_widgets(widgets - sources)
+        visible = self.visible_widgets
+        for widget in sources:
+            spans = widget.take_dirty_spans()
+            if widget not in visible:
+                continue
+            region, clip = visible[widget]
+            ox, oy = region.offset
+            left, right = clip.x, clip.right
+            for dirty in widget._exchange_repaint_regions():
+                precise = spans.get(dirty)
+                if precise is None:
+                    if area := clip.intersection(dirty.translate(region.offset)):
+                        self._dirty_regions.add(area)
+                    continue
+                for y in range(oy + dirty.y, oy + dirty.bottom):
+                    if clip.y <= y < clip.bottom:
+                        line = self._spans.setdefault(y, [])
+                        line.extend((max(left, ox + a), min(right, ox + b)) for a, b in precise)
+
+    def render_full_update(self, simplify: bool = False):
+        self._spans.clear()
+        return super().render_full_update(simplify=simplify)
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        regions, lines = set(self._dirty_regions), self._spans
+        self._dirty_regions.clear()
+        self._spans = {}
+        for y, x1, x2 in self._regions_to_spans(regions):
+            lines.setdefault(y, []).append((x1, x2))
+        lines = {y: _merged(spans) for y, spans in lines.items()}
+        lines = {y: spans for y, spans in lines.items() if spans}
+        if not lines:
+            return None
+        left = min(spans[0][0] for spans in lines.values())
+        right = max(spans[-1][1] for spans in lines.values())
+        crop = Region(left, min(lines), right - left, max(lines) - min(lines) + 1)
+        chops = self._render_chops(crop, lines.__contains__)
+        return SpanUpdate(chops, lines, [cuts[1:] for cuts in self.cuts])
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, disjoint spans covering the same columns; empty spans dropped."""
+    out: list[tuple[int, int]] = []
+    for x1, x2 in sorted(spans):
+        if x1 >= x2:
+            continue
+        if out and x1 <= out[-1][1]:
+            if x2 > out[-1][1]:
+                out[-1] = (out[-1][0], x2)
+        else:
+            out.append((x1, x2))
+    return out
+
+
+class SpanScreen(Screen):
+    """A screen drawn through ``SpanCompositor``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._compositor = SpanCompositor()
