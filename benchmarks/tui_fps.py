@@ -32,6 +32,8 @@ import numpy as np
 from rich.color import ColorSystem
 from textual.geometry import Region
 from textual.screen import Screen
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from engine import Engine
 from observatory.tui import ObservatoryApp
@@ -91,7 +93,12 @@ SCENARIO = Scenario("bench", "a grid whose cells change by a fixed pattern", Ben
 
 
 class RowLevelGrid(GridView):
-    """The baseline: each changed row is repainted from its left edge to its last change."""
+    """The baseline: each changed row is repainted from its left edge to its last change,
+    its lines styled by Textual's own per-line path."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._view = (int(self.scroll_x), int(self.scroll_y), self.scrollable_content_region.width)
+        return ScrollView.render_lines(self, crop)
 
     def _repaint(self, rows: np.ndarray, changed: np.ndarray) -> None:
         scroll_x, scroll_y = self.scroll_offset

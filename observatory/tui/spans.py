@@ -33,6 +33,8 @@ _STATES: list[tuple[str | None, str | None]] = [(None, None)]
 _STATE_IDS: dict[tuple[str | None, str | None], int] = {(None, None): 0}
 _STEPS: dict[ColorSystem, dict[tuple[int, int, bool], tuple]] = {}
 _STEPS_MAX = 1 << 16
+# Cursor steps to the right, the short ones ready made.
+_RIGHT = ["", "\x1b[C", *(f"\x1b[{n}C" for n in range(2, 256))]
 
 
 class SpanEncoder:
@@ -52,7 +54,7 @@ class SpanEncoder:
         cx, cy = self._cursor
         if cy == y and cx < x:
             step = x - cx
-            self.parts.append("\x1b[C" if step == 1 else f"\x1b[{step}C")
+            self.parts.append(_RIGHT[step] if step < len(_RIGHT) else f"\x1b[{step}C")
         elif cx != x or cy != y:
             self.parts.append(f"\x1b[{y + 1};{x + 1}H")
         self._cursor = (x, y)
@@ -139,11 +141,15 @@ def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[
 
     ``spans`` are sorted, disjoint (x1, x2) column ranges. The segments under
     each span are found by bisection: only written segments cost Python work.
+    Hot (once per changed span): the cursor step, and a span inside one
+    segment whose colour step is cached, are written inline.
     """
     texts, styles, _ = zip(*strip._segments, strict=True)
     widths = list(map(_WIDTHS.__getitem__, texts))
     ends = list(accumulate(widths, initial=x))  # segment i covers ends[i]..ends[i + 1]
     stop = ends[-1]
+    append, get = encoder.parts.append, encoder._steps.get
+    (cx, cy), state = encoder._cursor, encoder._state
     for x1, x2 in spans:
         if x1 < x:
             x1 = x
@@ -152,21 +158,32 @@ def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[
         if x1 >= x2:
             continue
         first, last = bisect_right(ends, x1) - 1, bisect_left(ends, x2) - 1
-        if first == last:  # the usual case: a span inside one segment
+        if cy == y and cx < x1:
+            append(_RIGHT[x1 - cx] if x1 - cx < len(_RIGHT) else f"\x1b[{x1 - cx}C")
+        elif cx != x1 or cy != y:
+            append(f"\x1b[{y + 1};{x1 + 1}H")
+        cx, cy = x2, y
+        style = styles[first]
+        if first == last and style is not None:
             text = texts[first]
             if ends[first] < x1 or ends[first + 1] > x2:
                 text = _cut(text, widths[first], x1 - ends[first], x2 - ends[first])
-            pieces = [(text, styles[first])]
-        else:
-            pieces = list(zip(texts[first : last + 1], styles[first : last + 1], strict=True))
-            # Only the first and the last segment can stick out of the span.
-            if ends[last + 1] > x2:
-                pieces[-1] = (_cut(texts[last], widths[last], 0, x2 - ends[last]), styles[last])
-            if ends[first] < x1:
-                start = x1 - ends[first]
-                pieces[0] = (_cut(texts[first], widths[first], start, widths[first]), styles[first])
-        encoder.move(x1, y)
+            step = get((state, id(style), style._color is None and text.isspace()))
+            if step is not None and step[0] is not None:
+                append(step[0] + text)
+                state = step[1]
+                continue
+        pieces = list(zip(texts[first : last + 1], styles[first : last + 1], strict=True))
+        # Only the first and the last segment can stick out of the span.
+        if ends[last + 1] > x2:
+            pieces[-1] = (_cut(texts[last], widths[last], 0, x2 - ends[last]), styles[last])
+        if ends[first] < x1:
+            text = pieces[0][0]
+            pieces[0] = (_cut(text, cell_len(text), x1 - ends[first], cell_len(text)), styles[first])
+        encoder._cursor, encoder._state = (x1, y), state
         encoder.write(pieces, x2 - x1)
+        state = encoder._state
+    encoder._cursor, encoder._state = (cx, cy), state
 
 
 def _cut(text: str, width: int, start: int, stop: int) -> str:
@@ -235,10 +252,12 @@ class SpanCompositor(Compositor):
                     if area := clip.intersection(dirty.translate(region.offset)):
                         self._dirty_regions.add(area)
                     continue
-                for y in range(oy + dirty.y, oy + dirty.bottom):
-                    if clip.y <= y < clip.bottom:
-                        line = self._spans.setdefault(y, [])
-                        line.extend((max(left, ox + a), min(right, ox + b)) for a, b in precise)
+                if left <= ox + min(precise)[0] and ox + max(b for _, b in precise) <= right:
+                    moved = [(ox + a, ox + b) for a, b in precise]  # all in view: no clipping
+                else:
+                    moved = [(max(left, ox + a), min(right, ox + b)) for a, b in precise]
+                for y in range(max(clip.y, oy + dirty.y), min(clip.bottom, oy + dirty.bottom)):
+                    self._spans.setdefault(y, []).extend(moved)
 
     def render_full_update(self, simplify: bool = False):
         self._spans.clear()
