@@ -4,10 +4,14 @@ Each terminal cell shows two grid cells with the upper half block ``▀``:
 foreground = top cell, background = bottom cell. Colours are quantised to
 32 levels per channel and packed into one int per terminal cell, so a frame
 is compared with the last one in numpy and only terminal rows whose colours
-changed are rebuilt and repainted. Runs of equal cells share one Segment;
-one Segment per (colour pair, run length) and one Strip per terminal row
-are cached. Every style is already RGB, so Textual's ANSI-to-truecolour
-line filter is left out.
+changed are rebuilt. Runs of equal cells share one Segment; one Segment per
+(colour pair, run length) and one Strip per terminal row are cached. Every
+style is already RGB, so Textual's ANSI-to-truecolour line filter is left out.
+
+Only the changed spans of a row reach the terminal: the grid names them
+(``take_dirty_spans``) and ``spans.SpanScreen`` writes just those. Content
+lines are joined here from the row and the border pieces, not styled line
+by line by Textual.
 """
 
 from __future__ import annotations

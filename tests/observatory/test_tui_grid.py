@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.color import Color, ColorSystem
 from textual.app import App, ComposeResult
 from textual.screen import Screen
+from textual.widgets import Static
 
-from observatory.tui.grid import GridView, pack, unpack
+from observatory.tui.grid import GridView, changed_spans, pack, unpack
 from observatory.tui.plot import sparkline
 from observatory.tui.spans import SpanScreen
 from tests.observatory.vt import Terminal
@@ -121,6 +125,11 @@ PALETTE = np.array([RED, BLUE, GREEN, BLACK, (240, 240, 240)], dtype=np.uint8)
 
 
 class SpanGridApp(GridApp):
+    CSS = """
+    Screen { layers: base above; }
+    #over { layer: above; offset: 6 4; width: 16; height: 3; background: darkred; }
+    """
+
     def get_default_screen(self) -> Screen:
         return SpanScreen(id="_default")
 
@@ -171,13 +180,19 @@ def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSys
 
     async def run() -> None:
         app = SpanGridApp(shape)
-        async with app.run_test(size=size):
+        async with app.run_test(size=size) as pilot:
             app.console._color_system = system
             grid = app.query_one(GridView)
             rng = np.random.default_rng(7)
             term = Terminal(*size)
             term.feed(full_update(app))
             for i, colors in enumerate(frames(rng, shape, 30)):
+                if i == 15:  # a panel over the grid: spans under it must not show through
+                    await app.mount(Static("over the grid", id="over"))
+                    await pilot.pause()
+                    term = Terminal(*size)
+                    term.feed(full_update(app))
+                    assert "over the grid" in "".join(cell[0] for cell in term.cells.values())
                 if i % 7 == 3:
                     grid.scroll_to(rng.integers(0, 30), rng.integers(0, 6), animate=False, immediate=True)
                 if i % 5 == 4:
@@ -187,5 +202,51 @@ def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSys
                 fresh = Terminal(*size)
                 fresh.feed(full_update(app))
                 assert term.screen(canon) == fresh.screen(canon), f"frame {i}"
+
+    asyncio.run(run())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=1, max_size=5))
+def test_changed_spans_are_the_runs_of_changed_cells(rows: list[list[bool]]) -> None:
+    changed = np.array(rows, dtype=bool)
+    row, start, stop = changed_spans(changed)
+    expected = [(r, a, a + len(list(run))) for r, line in enumerate(rows) for a, run in _runs(line)]
+    assert list(zip(row.tolist(), start.tolist(), stop.tolist(), strict=True)) == expected
+
+
+def _runs(line: list[bool]):
+    pos = 0
+    for value, group in itertools.groupby(line):
+        run = list(group)
+        if value:
+            yield pos, run
+        pos += len(run)
+
+
+def test_one_changed_cell_in_a_long_run_writes_one_cell() -> None:
+    """The span is cut out of the run's segment: no rewrite from the left edge."""
+    shape = (4, 36)
+    colors = np.zeros((*shape, 3), dtype=np.uint8)
+    colors[:] = BLUE
+
+    async def run() -> None:
+        app = SpanGridApp(shape)
+        async with app.run_test(size=(40, 12)):
+            app.console._color_system = ColorSystem.TRUECOLOR
+            grid = app.query_one(GridView)
+            grid.show(colors)
+            partial_update(app)
+            changed = colors.copy()
+            changed[2, 30] = RED
+            grid.show(changed)
+            written = partial_update(app)
+            # One cursor move (to column 31 + border, row 1 + border), one colour code, one cell.
+            assert written == "\x1b[3;32H\x1b[38;2;255;0;0;48;2;0;0;255m▀\x1b[0m"
+            changed[2, 31] = GREEN
+            changed[0, 5] = GREEN
+            grid.show(changed)
+            # Two cells of one row: a step right, and only the foreground changes.
+            assert partial_update(app) == ("\x1b[2;7H\x1b[38;2;0;255;0;48;2;0;0;255m▀\x1b[3;33H▀\x1b[0m")
 
     asyncio.run(run())
