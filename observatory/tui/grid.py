@@ -30,6 +30,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from observatory.tui.spans import merge_spans
+
 # Colour of the half cell below an odd last row, and of the cursor.
 _VOID = (0, 0, 0)
 _CURSOR = (255, 0, 255)
@@ -226,7 +228,12 @@ class GridView(ScrollView, can_focus=True):
             y = int(rows[index[start]]) - scroll_y
             regions.append(Region(0, y, width, 1))
             # The key is the region as the widget stores it: moved by the border.
-            self._dirty_spans.setdefault(Region(left, y + top, width, 1), []).extend(spans[start:stop])
+            key = Region(left, y + top, width, 1)
+            old = self._dirty_spans.get(key)
+            # Sorted and disjoint, as SpanSource promises; a second frame before a paint merges.
+            self._dirty_spans[key] = (
+                spans[start:stop] if old is None else merge_spans(old + spans[start:stop])
+            )
         self.refresh(*regions)
 
     def take_dirty_spans(self) -> dict[Region, list[tuple[int, int]]]:

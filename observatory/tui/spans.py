@@ -220,8 +220,9 @@ class SpanSource(Protocol):
 
     def take_dirty_spans(self) -> dict[Region, list[tuple[int, int]]]:
         """Repaint regions (as the widget passed them to ``refresh``, translated to the
-        widget's outer coordinates) mapped to the (x1, x2) spans inside them that
-        changed; cleared on reading. Other repaint regions are repainted whole."""
+        widget's outer coordinates) mapped to the sorted, disjoint (x1, x2) spans
+        inside them that changed; cleared on reading. Other repaint regions are
+        repainted whole."""
 
 
 class SpanCompositor(Compositor):
@@ -233,7 +234,8 @@ class SpanCompositor(Compositor):
 
     def __init__(self) -> None:
         super().__init__()
-        self._spans: dict[int, list[tuple[int, int]]] = {}
+        # Per screen line, lists of sorted, disjoint spans (one list per source).
+        self._spans: dict[int, list[list[tuple[int, int]]]] = {}
 
     def update_widgets(self, widgets: set[Widget]) -> None:
         sources = {widget for widget in widgets if isinstance(widget, SpanSource)}
@@ -252,12 +254,12 @@ class SpanCompositor(Compositor):
                     if area := clip.intersection(dirty.translate(region.offset)):
                         self._dirty_regions.add(area)
                     continue
-                if left <= ox + min(precise)[0] and ox + max(b for _, b in precise) <= right:
+                if left <= ox + precise[0][0] and ox + precise[-1][1] <= right:
                     moved = [(ox + a, ox + b) for a, b in precise]  # all in view: no clipping
                 else:
-                    moved = [(max(left, ox + a), min(right, ox + b)) for a, b in precise]
+                    moved = merge_spans([(max(left, ox + a), min(right, ox + b)) for a, b in precise])
                 for y in range(max(clip.y, oy + dirty.y), min(clip.bottom, oy + dirty.bottom)):
-                    self._spans.setdefault(y, []).extend(moved)
+                    self._spans.setdefault(y, []).append(moved)
 
     def render_full_update(self, simplify: bool = False):
         self._spans.clear()
@@ -268,8 +270,12 @@ class SpanCompositor(Compositor):
         self._dirty_regions.clear()
         self._spans = {}
         for y, x1, x2 in self._regions_to_spans(regions):
-            lines.setdefault(y, []).append((x1, x2))
-        lines = {y: _merged(spans) for y, spans in lines.items()}
+            lines.setdefault(y, []).append([(x1, x2)])
+        # Most lines have one list of spans, already sorted and disjoint.
+        lines = {
+            y: spans[0] if len(spans) == 1 else merge_spans([span for part in spans for span in part])
+            for y, spans in lines.items()
+        }
         lines = {y: spans for y, spans in lines.items() if spans}
         if not lines:
             return None
@@ -280,7 +286,7 @@ class SpanCompositor(Compositor):
         return SpanUpdate(chops, lines, [cuts[1:] for cuts in self.cuts])
 
 
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted, disjoint spans covering the same columns; empty spans dropped."""
     out: list[tuple[int, int]] = []
     for x1, x2 in sorted(spans):
