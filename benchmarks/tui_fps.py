@@ -1,18 +1,25 @@
 """Frames per second of the TUI on large grids, with the terminal encoding included.
 
-    PYTHONPATH=. python -m benchmarks.tui_fps                 # the three standard cases
-    PYTHONPATH=. python -m benchmarks.tui_fps --frames 300
-    python -m benchmarks.tui_demo benchmarks/tui_fps.py size=100 mode=all   # the same world, live
+    PYTHONPATH=. python -m benchmarks.tui_fps                  # four cases, truecolour codes
+    PYTHONPATH=. python -m benchmarks.tui_fps --colors 256     # a terminal without COLORTERM
+    PYTHONPATH=. python -m benchmarks.tui_fps --frames 0 --tmux 10   # only the live tmux check
+    python -m benchmarks.tui_demo benchmarks/tui_fps.py size=200 mode=sparse   # the same world, live
 
 The app runs headless (``App.run_test``). Each frame is driven in lockstep,
 doing what Textual's screen timer would do: the app's frame (pacer, world
 colours, grid, panels), the compositor's partial update, and its ANSI
-encoding as it would be written to the terminal. Writing the bytes to a
-real terminal is not included; the tmux run reads fps from the status panel.
+encoding as it would be written to the terminal, in the colour system
+given (headless, Rich would otherwise pick one from $TERM). Writing the
+bytes to a real terminal is not included; ``--tmux`` runs the demo in a
+250x110 tmux window with COLORTERM=truecolor and reads fps from the
+status panel.
 
-For comparison the same frames go through a "row-level" grid in the same
-process: one Segment per cell (no runs, no background-only pairs), whole
-rows repainted, and Textual's ANSIToTruecolor filter applied.
+Two grids on the same frames, side by side: "spans", the observatory's
+grid on its ``SpanScreen`` (only changed spans written, stateful colour
+codes), and "row-level", the grid as it was before: each changed row
+repainted from its left edge to its last change, on Textual's own screen,
+its lines styled by Textual. Medians; CPU frames/s counts this process's
+CPU time only, so other processes on the machine inflate it least.
 """
 
 from __future__ import annotations
@@ -225,12 +232,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--frames", type=int, default=200, help="frames measured per grid and case")
+    parser.add_argument("--frames", type=int, default=200, help="frames per grid and case (0: tmux only)")
     parser.add_argument("--colors", choices=tuple(COLORS), default="truecolor", help="the terminal's colours")
     parser.add_argument("--tmux", type=float, default=0, help="also read fps in tmux after this many seconds")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}; {args.colors} colours; medians over {args.frames} frames")
-    for title, params, terminal in CASES:
+    for title, params, terminal in CASES if args.frames else ():
         compare(title, params, args.frames, COLORS[args.colors], terminal)
     if args.tmux:
         for title, world in (

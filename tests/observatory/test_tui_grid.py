@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from observatory.tui.grid import GridView, changed_spans, pack, unpack
 from observatory.tui.plot import sparkline
-from observatory.tui.spans import SpanScreen
+from observatory.tui.spans import SpanScreen, merge_spans
 from tests.observatory.vt import Terminal
 
 RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
@@ -250,3 +250,12 @@ def test_one_changed_cell_in_a_long_run_writes_one_cell() -> None:
             assert partial_update(app) == ("\x1b[2;7H\x1b[38;2;0;255;0;48;2;0;0;255m▀\x1b[3;33H▀\x1b[0m")
 
     asyncio.run(run())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30))))
+def test_merged_spans_cover_the_same_columns_sorted_and_apart(spans: list[tuple[int, int]]) -> None:
+    merged = merge_spans(spans)
+    assert {x for a, b in merged for x in range(a, b)} == {x for a, b in spans for x in range(a, b)}
+    assert all(a < b for a, b in merged)
+    assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(merged))
