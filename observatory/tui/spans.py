@@ -49,16 +49,6 @@ class SpanEncoder:
         if len(self._steps) > _STEPS_MAX:
             self._steps.clear()
 
-    def move(self, x: int, y: int) -> None:
-        """Put the cursor at (x, y); a short step right when it is already on the line."""
-        cx, cy = self._cursor
-        if cy == y and cx < x:
-            step = x - cx
-            self.parts.append(_RIGHT[step] if step < len(_RIGHT) else f"\x1b[{step}C")
-        elif cx != x or cy != y:
-            self.parts.append(f"\x1b[{y + 1};{x + 1}H")
-        self._cursor = (x, y)
-
     def write(self, pieces: list[tuple[str, Style | None]], cells: int) -> None:
         """Write (text, style) pieces, ``cells`` wide in all, at the cursor (hot)."""
         append = self.parts.append
@@ -144,6 +134,8 @@ def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[
     Hot (once per changed span): the cursor step, and a span inside one
     segment whose colour step is cached, are written inline.
     """
+    if not strip._segments:
+        return
     texts, styles, _ = zip(*strip._segments, strict=True)
     widths = list(map(_WIDTHS.__getitem__, texts))
     ends = list(accumulate(widths, initial=x))  # segment i covers ends[i]..ends[i + 1]
@@ -173,17 +165,21 @@ def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[
                 append(step[0] + text)
                 state = step[1]
                 continue
-        pieces = list(zip(texts[first : last + 1], styles[first : last + 1], strict=True))
-        # Only the first and the last segment can stick out of the span.
-        if ends[last + 1] > x2:
-            pieces[-1] = (_cut(texts[last], widths[last], 0, x2 - ends[last]), styles[last])
-        if ends[first] < x1:
-            text = pieces[0][0]
-            pieces[0] = (_cut(text, cell_len(text), x1 - ends[first], cell_len(text)), styles[first])
         encoder._cursor, encoder._state = (x1, y), state
-        encoder.write(pieces, x2 - x1)
+        encoder.write(_pieces(texts, styles, ends, first, last, x1, x2), x2 - x1)
         state = encoder._state
     encoder._cursor, encoder._state = (cx, cy), state
+
+
+def _pieces(texts, styles, ends: list[int], first: int, last: int, x1: int, x2: int) -> list[tuple]:
+    """(text, style) of segments first..last, the ends sticking out of x1..x2 cut off."""
+    pieces = list(zip(texts[first : last + 1], styles[first : last + 1], strict=True))
+    if ends[last + 1] > x2:
+        pieces[-1] = (_cut(texts[last], ends[last + 1] - ends[last], 0, x2 - ends[last]), styles[last])
+    if ends[first] < x1:
+        text = pieces[0][0]
+        pieces[0] = (_cut(text, cell_len(text), x1 - ends[first], cell_len(text)), styles[first])
+    return pieces
 
 
 def _cut(text: str, width: int, start: int, stop: int) -> str:
