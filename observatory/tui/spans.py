@@ -272,7 +272,9 @@ class SpanCompositor(Compositor):
             y: spans[0] if len(spans) == 1 else merge_spans([span for part in spans for span in part])
             for y, spans in lines.items()
         }
-        lines = {y: spans for y, spans in lines.items() if spans}
+        # A resize since the spans were taken may have left some below the screen.
+        height = self.size.height
+        lines = {y: spans for y, spans in lines.items() if spans and 0 <= y < height}
         if not lines:
             return None
         left = min(spans[0][0] for spans in lines.values())
