@@ -68,8 +68,6 @@ def changed_spans(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 class GridView(ScrollView, can_focus=True):
     """Shows a (rows, cols, 3) colour array; a cursor picks a cell to inspect."""
 
-    # Changed spans of a row closer than this many cells are repainted as one.
-
     DEFAULT_CSS = """
     GridView {
         background: black;
