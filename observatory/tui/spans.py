@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from itertools import accumulate
+from operator import itemgetter
 from typing import Protocol, runtime_checkable
 
 from rich.color import ColorSystem
@@ -134,11 +135,11 @@ def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[
     Hot (once per changed span): the cursor step, and a span inside one
     segment whose colour step is cached, are written inline.
     """
-    if not strip._segments:
+    segments = strip._segments
+    if not segments:
         return
-    texts, styles, _ = zip(*strip._segments, strict=True)
-    widths = list(map(_WIDTHS.__getitem__, texts))
-    ends = list(accumulate(widths, initial=x))  # segment i covers ends[i]..ends[i + 1]
+    # Segment i covers columns ends[i]..ends[i + 1].
+    ends = list(accumulate(map(_WIDTHS.__getitem__, map(itemgetter(0), segments)), initial=x))
     stop = ends[-1]
     append, get = encoder.parts.append, encoder._steps.get
     (cx, cy), state = encoder._cursor, encoder._state
@@ -155,30 +156,32 @@ def write_spans(encoder: SpanEncoder, y: int, x: int, strip: Strip, spans: list[
         elif cx != x1 or cy != y:
             append(f"\x1b[{y + 1};{x1 + 1}H")
         cx, cy = x2, y
-        style = styles[first]
+        text, style, _ = segments[first]
         if first == last and style is not None:
-            text = texts[first]
-            if ends[first] < x1 or ends[first + 1] > x2:
-                text = _cut(text, widths[first], x1 - ends[first], x2 - ends[first])
+            start = ends[first]
+            if start < x1 or ends[first + 1] > x2:
+                text = _cut(text, ends[first + 1] - start, x1 - start, x2 - start)
             step = get((state, id(style), style._color is None and text.isspace()))
             if step is not None and step[0] is not None:
                 append(step[0] + text)
                 state = step[1]
                 continue
         encoder._cursor, encoder._state = (x1, y), state
-        encoder.write(_pieces(texts, styles, ends, first, last, x1, x2), x2 - x1)
+        encoder.write(_pieces(segments, ends, first, last, x1, x2), x2 - x1)
         state = encoder._state
     encoder._cursor, encoder._state = (cx, cy), state
 
 
-def _pieces(texts, styles, ends: list[int], first: int, last: int, x1: int, x2: int) -> list[tuple]:
+def _pieces(segments: list[Segment], ends: list[int], first: int, last: int, x1: int, x2: int) -> list[tuple]:
     """(text, style) of segments first..last, the ends sticking out of x1..x2 cut off."""
-    pieces = list(zip(texts[first : last + 1], styles[first : last + 1], strict=True))
+    pieces = [(text, style) for text, style, _ in segments[first : last + 1]]
     if ends[last + 1] > x2:
-        pieces[-1] = (_cut(texts[last], ends[last + 1] - ends[last], 0, x2 - ends[last]), styles[last])
+        text, style = pieces[-1]
+        pieces[-1] = (_cut(text, ends[last + 1] - ends[last], 0, x2 - ends[last]), style)
     if ends[first] < x1:
-        text = pieces[0][0]
-        pieces[0] = (_cut(text, cell_len(text), x1 - ends[first], cell_len(text)), styles[first])
+        text, style = pieces[0]
+        width = cell_len(text)
+        pieces[0] = (_cut(text, width, x1 - ends[first], width), style)
     return pieces
 
 
