@@ -32,6 +32,7 @@ from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
 from observatory.tui.plot import Plot
+from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.watch import AgentWatch
 from scenarios import Scenario, World
@@ -171,6 +172,10 @@ class ObservatoryApp(App[None]):
             yield self.plot
             yield self.inspector
         yield Footer()
+
+    def get_default_screen(self) -> Screen:
+        """The main screen writes only the changed spans of each line (see ``spans``)."""
+        return SpanScreen(id="_default")
 
     def on_mount(self) -> None:
         self.legend.set_states(self.world.legend)

@@ -4,14 +4,19 @@ Each terminal cell shows two grid cells with the upper half block ``▀``:
 foreground = top cell, background = bottom cell. Colours are quantised to
 32 levels per channel and packed into one int per terminal cell, so a frame
 is compared with the last one in numpy and only terminal rows whose colours
-changed are rebuilt and repainted. Runs of equal cells share one Segment;
-one Segment per (colour pair, run length) and one Strip per terminal row
-are cached. Every style is already RGB, so Textual's ANSI-to-truecolour
-line filter is left out.
+changed are rebuilt. Runs of equal cells share one Segment; one Segment per
+(colour pair, run length) and one Strip per terminal row are cached. Every
+style is already RGB, so Textual's ANSI-to-truecolour line filter is left out.
+
+Only the changed spans of a row reach the terminal: the grid names them
+(``take_dirty_spans``) and ``spans.SpanScreen`` writes just those. Content
+lines are joined here from the row and the border pieces, not styled line
+by line by Textual.
 """
 
 from __future__ import annotations
 
+import itertools
 from typing import ClassVar
 
 import numpy as np
@@ -24,6 +29,8 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from observatory.tui.spans import merge_spans
 
 # Colour of the half cell below an odd last row, and of the cursor.
 _VOID = (0, 0, 0)
@@ -42,6 +49,20 @@ def unpack(code: int) -> tuple[int, int, int]:
     """15-bit colour -> RGB, spreading 32 levels over 0..255."""
     r, g, b = (code >> 10) & 31, (code >> 5) & 31, code & 31
     return ((r << 3) | (r >> 2), (g << 3) | (g >> 2), (b << 3) | (b >> 2))
+
+
+def changed_spans(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of True per row as (row, start, stop) arrays, row by row, left to right.
+
+    Runs are not merged across unchanged cells: measured, rewriting a cell
+    costs more (bytes and time) than the cursor step over it.
+    """
+    rows, cols = changed.shape
+    edges = np.zeros((rows, cols + 2), dtype=np.int8)
+    edges[:, 1:-1] = changed
+    steps = np.diff(edges, axis=1)
+    row, start = np.nonzero(steps == 1)
+    return row, start, np.nonzero(steps == -1)[1]
 
 
 class GridView(ScrollView, can_focus=True):
@@ -83,6 +104,9 @@ class GridView(ScrollView, can_focus=True):
         self._drag: tuple[int, int, float, float] | None = None
         self._view = (0, 0, 0)
         self._dragged = False
+        self._dirty_spans: dict[Region, list[tuple[int, int]]] = {}
+        self._frame_line: Strip | None = None
+        self._frame_pieces: tuple[list[Segment], list[Segment]] = ([], [])
         self.reset(shape)
 
     # -- what the app calls ---------------------------------------------------------
@@ -102,24 +126,24 @@ class GridView(ScrollView, can_focus=True):
         self.refresh()
 
     def show(self, colors: np.ndarray) -> int:
-        """Take this frame's colours; rebuild and repaint changed rows. Returns rows changed."""
+        """Take this frame's colours; rebuild changed rows and repaint their changed spans.
+
+        Returns the number of terminal rows that changed.
+        """
         self._colors = colors
         keys = self._pair_keys(colors)
         changed = keys != self._keys
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size == 0:
             return 0
-        # Only the right end of a repainted span is trimmed by Textual, so one span per row
-        # from the left edge to the last changed column is what pays.
-        last = changed.shape[1] - 1 - np.argmax(changed[rows, ::-1], axis=1)
         self._keys = keys
         # Rows out of view are built when they scroll in (render_line), not every frame.
         top = int(self.scroll_y)
-        in_view = (rows >= top) & (rows < top + self.scrollable_content_region.height)
-        self._unbuilt.update(rows[~in_view].tolist())
-        self._unbuilt.difference_update(rows[in_view].tolist())
-        self._build_rows(keys, rows[in_view])
-        self._repaint(rows[in_view].tolist(), last[in_view].tolist())
+        in_view = rows[(rows >= top) & (rows < top + self.scrollable_content_region.height)]
+        self._unbuilt.update(rows.tolist())
+        self._unbuilt.difference_update(in_view.tolist())
+        self._build_rows(keys, in_view)
+        self._repaint(in_view, changed[in_view])
         return int(rows.size)
 
     # -- building strips ----------------------------------------------------------
@@ -155,13 +179,16 @@ class GridView(ScrollView, can_focus=True):
         segments = self._segments
         if len(segments) > _SEGMENT_CACHE_MAX:
             segments.clear()
-        for code in set(codes).difference(segments):
-            segments[code] = self._segment_for(code // (cols + 1), code % (cols + 1))
-        get = segments.__getitem__
+        try:
+            found = list(map(segments.__getitem__, codes))
+        except KeyError:
+            for code in set(codes).difference(segments):
+                segments[code] = self._segment_for(code // (cols + 1), code % (cols + 1))
+            found = list(map(segments.__getitem__, codes))
         strips = self._strips
         pos = 0
         for y, n in zip(rows.tolist(), starts.sum(axis=1).tolist(), strict=True):
-            strips[y] = Strip(list(map(get, codes[pos : pos + n])), cols)
+            strips[y] = Strip(found[pos : pos + n], cols)
             pos += n
 
     def _segment_for(self, pair: int, run: int) -> Segment:
@@ -178,38 +205,92 @@ class GridView(ScrollView, can_focus=True):
             self._styles[pair] = style
         return Segment((" " if top == bottom else "▀") * run, style)
 
-    def _repaint(self, rows: list[int], last: list[int]) -> None:
-        """Repaint changed rows: whole widget rows, or the left part when that saves half.
+    def _repaint(self, rows: np.ndarray, changed: np.ndarray) -> None:
+        """Repaint the changed spans of the given terminal rows (``changed``: their cells).
 
-        Textual trims a repainted span only on the right, and trimming costs a
-        pass over the row's segments; a whole row needs no trimming at all.
+        Each row is refreshed whole, so Textual re-renders it, and its changed
+        spans are kept for ``take_dirty_spans``: the screen writes only those.
         """
         scroll_x, scroll_y = self.scroll_offset
-        view = self.scrollable_content_region
-        left = self.content_offset.x
+        width = self.scrollable_content_region.width
+        # Only the columns in view: a span is clipped to them.
+        index, x1, x2 = changed_spans(changed[:, scroll_x : scroll_x + width])
+        if index.size == 0:
+            return
+        left, top = self.content_offset
+        # Spans come row by row: cut the lists where the row changes.
+        cuts = [0, *(np.flatnonzero(np.diff(index)) + 1).tolist(), index.size]
+        spans = list(zip((x1 + left).tolist(), (x2 + left).tolist(), strict=True))
         regions = []
-        for y, x in zip(rows, last, strict=True):
-            vy, vx = y - scroll_y, x - scroll_x
-            if 0 <= vy < view.height and vx >= 0:
-                if 2 * (vx + 1) < view.width:
-                    regions.append(Region(0, vy, vx + 1, 1))
-                else:
-                    regions.append(Region(-left, vy, self.outer_size.width, 1))
-        if regions:
-            self.refresh(*regions)
+        for start, stop in itertools.pairwise(cuts):
+            y = int(rows[index[start]]) - scroll_y
+            regions.append(Region(0, y, width, 1))
+            # The key is the region as the widget stores it: moved by the border.
+            key = Region(left, y + top, width, 1)
+            old = self._dirty_spans.get(key)
+            # Sorted and disjoint, as SpanSource promises; a second frame before a paint merges.
+            self._dirty_spans[key] = (
+                spans[start:stop] if old is None else merge_spans(old + spans[start:stop])
+            )
+        self.refresh(*regions)
+
+    def take_dirty_spans(self) -> dict[Region, list[tuple[int, int]]]:
+        """The changed spans of refreshed rows, for ``spans.SpanCompositor``; cleared on reading."""
+        spans, self._dirty_spans = self._dirty_spans, {}
+        return spans
 
     # -- Line API ---------------------------------------------------------------------
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        """The widget's lines: border lines by Textual, content lines joined here.
+
+        Textual's styled-line path costs far more per line than building the
+        row; every content line has the same border pieces, so they are cut
+        from one line Textual rendered and put around each row.
+        """
         # Scroll offset and view width are read once per render, not once per line.
         self._view = (int(self.scroll_x), int(self.scroll_y), self.scrollable_content_region.width)
-        return super().render_lines(crop)
+        top, height = self.content_offset.y, self.scrollable_content_region.height
+        first, stop = max(crop.y, top), min(crop.bottom, top + height)
+        styles = self.styles
+        if first >= stop or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
+            return super().render_lines(crop)
+        width = self.outer_size.width
+        left, right = self._frame(top, width)
+        strips = super().render_lines(Region(0, crop.y, width, first - crop.y)) if crop.y < first else []
+        render_line = self.render_line
+        strips.extend(
+            Strip([*left, *render_line(y - top)._segments, *right], width) for y in range(first, stop)
+        )
+        if stop < crop.bottom:
+            strips.extend(super().render_lines(Region(0, stop, width, crop.bottom - stop)))
+        if crop.column_span != (0, width):
+            strips = [strip.crop(crop.x, crop.right) for strip in strips]
+        return strips
+
+    def _frame(self, top: int, width: int) -> tuple[list[Segment], list[Segment]]:
+        """The segments left and right of a content line, from the first one Textual renders."""
+        (line,) = super().render_lines(Region(0, top, width, 1))
+        if line is not self._frame_line:
+            left = self.content_offset.x
+            self._frame_line = line
+            self._frame_pieces = (
+                list(line.crop(0, left)),
+                list(line.crop(left + self._line_length())),
+            )
+        return self._frame_pieces
+
+    def _line_length(self) -> int:
+        """Cells of each content line render_line returns: the grid's columns in view."""
+        scroll_x, _, width = self._view
+        return max(0, min(self.grid_shape[1] - scroll_x, width))
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y, width = self._view
         row = y + scroll_y
         if row >= self._term_rows:
-            return Strip.blank(width, self.rich_style)
+            # As long as the rows above it, so the line's border pieces fit every line.
+            return Strip.blank(self._line_length(), self.rich_style)
         if row in self._unbuilt:
             self._unbuilt.discard(row)
             self._build_rows(self._keys, np.array([row]))

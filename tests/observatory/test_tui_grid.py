@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import numpy as np
-from rich.color import Color
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.color import Color, ColorSystem
 from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Static
 
-from observatory.tui.grid import GridView, pack, unpack
+from observatory.tui.grid import GridView, changed_spans, pack, unpack
 from observatory.tui.plot import sparkline
+from observatory.tui.spans import SpanScreen, merge_spans
+from tests.observatory.vt import Terminal
 
 RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
 
@@ -109,3 +117,145 @@ def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
         assert 25 not in grid._unbuilt
 
     with_grid((60, 6), check)
+
+
+# -- what reaches the terminal -------------------------------------------------------------
+
+PALETTE = np.array([RED, BLUE, GREEN, BLACK, (240, 240, 240)], dtype=np.uint8)
+
+
+class SpanGridApp(GridApp):
+    CSS = """
+    Screen { layers: base above; }
+    #over { layer: above; offset: 6 4; width: 16; height: 3; background: darkred; }
+    """
+
+    def get_default_screen(self) -> Screen:
+        return SpanScreen(id="_default")
+
+
+def partial_update(app: App) -> str:
+    """The bytes of the next partial update, as the screen's refresh would write them."""
+    screen = app.screen
+    for widget in screen.walk_children(with_self=False):
+        if widget._repaint_required:
+            widget._repaint_required = False
+            screen._dirty_widgets.add(widget)
+    screen._compositor.update_widgets(screen._dirty_widgets)
+    screen._dirty_widgets.clear()
+    update = screen._compositor.render_update(screen_stack=app._background_screens)
+    return "" if update is None else update.render_segments(app.console)
+
+
+def full_update(app: App) -> str:
+    return app.screen._compositor.render_update(full=True).render_segments(app.console)
+
+
+def frames(rng: np.random.Generator, shape: tuple[int, int], count: int):
+    """Colour frames changing all, a few scattered, or a band of cells, in turn."""
+    state = rng.integers(0, len(PALETTE), size=shape)
+    for i in range(count):
+        kind = i % 3
+        if kind == 0:
+            state = rng.integers(0, len(PALETTE), size=shape)
+        elif kind == 1:
+            idx = rng.integers(0, state.size, size=max(1, state.size // 20))
+            state.flat[idx] = rng.integers(0, len(PALETTE), size=idx.size)
+        else:
+            row = rng.integers(0, shape[0])
+            state[row : row + 2, rng.integers(0, shape[1]) :] = rng.integers(0, len(PALETTE))
+        yield PALETTE[state]
+
+
+@pytest.mark.parametrize("system", [ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT])
+def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSystem) -> None:
+    """Frames, panning and cursor moves; after each, the terminal equals a fresh full redraw."""
+    shape, size = (25, 60), (40, 12)
+
+    def canon(colour):
+        # Rendered styles keep their codes for the process: compare what a 256-colour terminal shows.
+        if system == ColorSystem.EIGHT_BIT and colour is not None and colour[0] != "index":
+            return ("index", Color.from_rgb(*colour).downgrade(system).number)
+        return colour
+
+    async def run() -> None:
+        app = SpanGridApp(shape)
+        async with app.run_test(size=size) as pilot:
+            app.console._color_system = system
+            grid = app.query_one(GridView)
+            rng = np.random.default_rng(7)
+            term = Terminal(*size)
+            term.feed(full_update(app))
+            for i, colors in enumerate(frames(rng, shape, 30)):
+                if i == 15:  # a panel over the grid: spans under it must not show through
+                    await app.mount(Static("over the grid", id="over"))
+                    await pilot.pause()
+                    term = Terminal(*size)
+                    term.feed(full_update(app))
+                    assert "over the grid" in "".join(cell[0] for cell in term.cells.values())
+                if i % 7 == 3:
+                    grid.scroll_to(rng.integers(0, 30), rng.integers(0, 6), animate=False, immediate=True)
+                if i % 5 == 4:
+                    grid.move_cursor(int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1])))
+                grid.show(colors)
+                term.feed(partial_update(app))
+                fresh = Terminal(*size)
+                fresh.feed(full_update(app))
+                assert term.screen(canon) == fresh.screen(canon), f"frame {i}"
+
+    asyncio.run(run())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=1, max_size=5))
+def test_changed_spans_are_the_runs_of_changed_cells(rows: list[list[bool]]) -> None:
+    changed = np.array(rows, dtype=bool)
+    row, start, stop = changed_spans(changed)
+    expected = [(r, a, a + len(list(run))) for r, line in enumerate(rows) for a, run in _runs(line)]
+    assert list(zip(row.tolist(), start.tolist(), stop.tolist(), strict=True)) == expected
+
+
+def _runs(line: list[bool]):
+    pos = 0
+    for value, group in itertools.groupby(line):
+        run = list(group)
+        if value:
+            yield pos, run
+        pos += len(run)
+
+
+def test_one_changed_cell_in_a_long_run_writes_one_cell() -> None:
+    """The span is cut out of the run's segment: no rewrite from the left edge."""
+    shape = (4, 36)
+    colors = np.zeros((*shape, 3), dtype=np.uint8)
+    colors[:] = BLUE
+
+    async def run() -> None:
+        app = SpanGridApp(shape)
+        async with app.run_test(size=(40, 12)):
+            app.console._color_system = ColorSystem.TRUECOLOR
+            grid = app.query_one(GridView)
+            grid.show(colors)
+            partial_update(app)
+            changed = colors.copy()
+            changed[2, 30] = RED
+            grid.show(changed)
+            written = partial_update(app)
+            # One cursor move (to column 31 + border, row 1 + border), one colour code, one cell.
+            assert written == "\x1b[3;32H\x1b[38;2;255;0;0;48;2;0;0;255m▀\x1b[0m"
+            changed[2, 31] = GREEN
+            changed[0, 5] = GREEN
+            grid.show(changed)
+            # Two cells of one row: a step right, and only the foreground changes.
+            assert partial_update(app) == ("\x1b[2;7H\x1b[38;2;0;255;0;48;2;0;0;255m▀\x1b[3;33H▀\x1b[0m")
+
+    asyncio.run(run())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30))))
+def test_merged_spans_cover_the_same_columns_sorted_and_apart(spans: list[tuple[int, int]]) -> None:
+    merged = merge_spans(spans)
+    assert {x for a, b in merged for x in range(a, b)} == {x for a, b in spans for x in range(a, b)}
+    assert all(a < b for a, b in merged)
+    assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(merged))
