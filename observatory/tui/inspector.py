@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from textual.content import Content
-from textual.widget import Widget
 
 from engine import Event
+from observatory.tui.panel import Panel
 from observatory.tui.rows import labelled, line, lines
 from observatory.tui.watch import describe_event
 
@@ -25,23 +25,17 @@ class AgentView:
     done: bool = False
 
 
-class Inspector(Widget):
+class Inspector(Panel):
     """Shows the selected agent; a click on the grid or Enter on the cursor selects one."""
 
     DEFAULT_CSS = """
     Inspector {
         height: 1fr;
-        border: round $primary 40%;
-        border-title-color: $text-muted;
-        padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
     }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.border_title = "inspector"
+        super().__init__("inspector", id=id)
         self.view: AgentView | None = None
 
     def show(self, view: AgentView | None) -> None:

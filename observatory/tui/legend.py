@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widget import Widget
 
+from observatory.tui.panel import Panel
 from observatory.tui.rows import line, lines
 from scenarios import State
 
 
-class Legend(Widget):
+class Legend(Panel):
     """Swatches from the scenario's declared states, with how many agents are in each."""
 
-    DEFAULT_CSS = """
-    Legend {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-muted;
-        padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.border_title = "legend"
+        super().__init__("legend", id=id)
         self.states: tuple[State, ...] = ()
         self.counts: dict[str, int] = {}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from textual.content import Content
-from textual.widget import Widget
 
+from observatory.tui.panel import Panel
 from observatory.tui.rows import line, lines
 from scenarios import Series
 
@@ -33,23 +33,11 @@ def _short(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
-class Plot(Widget):
+class Plot(Panel):
     """Up to three series as two-row sparklines that scroll as virtual time goes on."""
 
-    DEFAULT_CSS = """
-    Plot {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-muted;
-        padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.border_title = "plot"
+        super().__init__("plot", id=id)
         self.series: list[Series] = []
         self._seen: tuple[tuple[int, int], ...] = ()
 

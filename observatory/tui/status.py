@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual.content import Content
-from textual.widget import Widget
 
+from observatory.tui.panel import Panel
 from observatory.tui.rows import Part, labelled, lines
 
 
@@ -45,24 +45,12 @@ def _speed(value: float) -> str:
     return f"×{value:.3g}"
 
 
-class StatusPanel(Widget):
+class StatusPanel(Panel):
     """Scenario, seed, virtual time, requested vs achieved speed, fps, limit, metrics."""
 
-    DEFAULT_CSS = """
-    StatusPanel {
-        height: auto;
-        border: round $primary 40%;
-        border-title-color: $text-muted;
-        padding: 0 1;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        super().__init__("status", id=id)
         self.info = StatusInfo()
-        self.border_title = "status"
         self._lines = 0
 
     def show(self, info: StatusInfo) -> None:
