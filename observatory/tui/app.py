@@ -242,12 +242,10 @@ class ObservatoryApp(App[None]):
         """The grid's subtitle: which rows and columns are in view, and the cursor."""
         grid = self.grid
         rows, cols = self.world.shape
-        view = grid.scrollable_content_region
-        x, y = int(grid.scroll_x), int(grid.scroll_y)
-        r1, c1 = min(rows, 2 * (y + view.height)), min(cols, x + view.width)
+        r0, r1, c0, c1 = grid.view_window()
         parts = []
-        if 2 * y > 0 or r1 < rows or x > 0 or c1 < cols:
-            parts.append(f"rows {2 * y}–{r1 - 1} cols {x}–{c1 - 1}")
+        if r0 > 0 or r1 < rows or c0 > 0 or c1 < cols:
+            parts.append(f"rows {r0}–{r1 - 1} cols {c0}–{c1 - 1}")
         if grid.cursor is not None:
             parts.append(f"cursor {grid.cursor[0]},{grid.cursor[1]}")
         subtitle = "  ".join(parts)

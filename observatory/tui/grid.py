@@ -36,6 +36,7 @@ from observatory.tui.spans import merge_spans
 _VOID = (0, 0, 0)
 _CURSOR = (255, 0, 255)
 _CURSOR_ALT = (0, 255, 0)
+MAX_ZOOM = 8
 _SEGMENT_CACHE_MAX = 65536
 
 
@@ -96,8 +97,9 @@ class GridView(ScrollView, can_focus=True):
             self.row = row
             self.col = col
 
-    def __init__(self, shape: tuple[int, int], *, id: str | None = None) -> None:
+    def __init__(self, shape: tuple[int, int], *, fit: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.fit = fit
         self.cursor: tuple[int, int] | None = None
         self._segments: dict[int, Segment] = {}
         self._styles: dict[int, Style] = {}
@@ -107,6 +109,7 @@ class GridView(ScrollView, can_focus=True):
         self._dirty_spans: dict[Region, list[tuple[int, int]]] = {}
         self._frame_line: Strip | None = None
         self._frame_pieces: tuple[list[Segment], list[Segment]] = ([], [])
+        self.zoom = 1
         self.reset(shape)
 
     # -- what the app calls ---------------------------------------------------------
@@ -115,15 +118,52 @@ class GridView(ScrollView, can_focus=True):
         """Start over with a new grid shape (a restart or a new world)."""
         self.grid_shape = shape
         self._colors: np.ndarray | None = None
-        rows, cols = shape
+        rows, cols = shape[0] * self.zoom, shape[1] * self.zoom
         self._term_rows = (rows + 1) // 2
         self._keys = np.full((self._term_rows, cols), -1, dtype=np.int64)
         self._strips = [Strip.blank(cols)] * self._term_rows
         self._unbuilt: set[int] = set()
         self.virtual_size = Size(cols, self._term_rows)
         if self.cursor is not None:
-            self.cursor = (min(self.cursor[0], rows - 1), min(self.cursor[1], cols - 1))
+            self.cursor = (min(self.cursor[0], shape[0] - 1), min(self.cursor[1], shape[1] - 1))
         self.refresh()
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.fit_zoom)
+
+    def on_resize(self) -> None:
+        self.fit_zoom()
+
+    def fit_zoom(self) -> None:
+        """Draw each cell as a square of ``zoom`` columns by ``zoom`` half rows, as large as fits.
+
+        A grid larger than the view stays at one column per cell and pans.
+        """
+        rows, cols = self.grid_shape
+        view = self.scrollable_content_region
+        if not self.fit or view.width <= 0 or view.height <= 0:
+            return
+        zoom = max(1, min(MAX_ZOOM, view.width // cols, 2 * view.height // rows))
+        if zoom != self.zoom:
+            self.zoom = zoom
+            colors = self._colors
+            self.reset(self.grid_shape)
+            if colors is not None:
+                self.show(colors)
+            self._scroll_to_cursor()
+
+    def view_window(self) -> tuple[int, int, int, int]:
+        """The grid cells in view: first row, end row, first column, end column."""
+        rows, cols = self.grid_shape
+        z = self.zoom
+        view = self.scrollable_content_region
+        x, y = int(self.scroll_x), int(self.scroll_y)
+        return (
+            min(rows, 2 * y // z),
+            min(rows, -(-2 * (y + view.height) // z)),
+            min(cols, x // z),
+            min(cols, -(-(x + view.width) // z)),
+        )
 
     def show(self, colors: np.ndarray) -> int:
         """Take this frame's colours; rebuild changed rows and repaint their changed spans.
@@ -154,6 +194,8 @@ class GridView(ScrollView, can_focus=True):
         if self.cursor is not None:
             r, c = self.cursor
             packed[r, c] = self._cursor_code(int(packed[r, c]))
+        if self.zoom > 1:
+            packed = np.repeat(np.repeat(packed, self.zoom, axis=0), self.zoom, axis=1)
         if packed.shape[0] % 2:
             void = np.full((1, packed.shape[1]), pack(np.array(_VOID, dtype=np.uint8)), dtype=np.int32)
             packed = np.vstack([packed, void])
@@ -283,7 +325,7 @@ class GridView(ScrollView, can_focus=True):
     def _line_length(self) -> int:
         """Cells of each content line render_line returns: the grid's columns in view."""
         scroll_x, _, width = self._view
-        return max(0, min(self.grid_shape[1] - scroll_x, width))
+        return max(0, min(self.grid_shape[1] * self.zoom - scroll_x, width))
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y, width = self._view
@@ -310,19 +352,26 @@ class GridView(ScrollView, can_focus=True):
     def move_cursor(self, row: int, col: int) -> None:
         """Put the cursor on a cell and scroll so it is in view."""
         if self.cursor is not None:
-            self._keys[self.cursor[0] // 2] = -1  # the old cursor cell loses its mark next frame
+            self._forget_rows_of(self.cursor[0])  # the old cursor cell loses its mark next frame
         self.cursor = (row, col)
-        self._keys[row // 2] = -1
+        self._forget_rows_of(row)
         self._scroll_to_cursor()
         # Before the first layout the view has no size to scroll in: try again after it.
         self.call_after_refresh(self._scroll_to_cursor)
         if self._colors is not None:
             self.show(self._colors)
 
+    def _forget_rows_of(self, row: int) -> None:
+        """Make the terminal rows showing grid row ``row`` rebuild on the next frame."""
+        z = self.zoom
+        self._keys[row * z // 2 : (row * z + z - 1) // 2 + 1] = -1
+
     def _scroll_to_cursor(self) -> None:
         if self.cursor is not None:
             row, col = self.cursor
-            self.scroll_to_region(Region(col, row // 2, 1, 1), animate=False, immediate=True)
+            z = self.zoom
+            region = Region(col * z, row * z // 2, z, max(1, (z + 1) // 2))
+            self.scroll_to_region(region, animate=False, immediate=True)
 
     def action_inspect(self) -> None:
         if self.cursor is None:
@@ -331,7 +380,8 @@ class GridView(ScrollView, can_focus=True):
 
     def cell_at(self, x: int, y: int) -> tuple[int, int] | None:
         """The grid cell (top half) under a point of the content region."""
-        col, row = x + int(self.scroll_x), 2 * (y + int(self.scroll_y))
+        z = self.zoom
+        col, row = (x + int(self.scroll_x)) // z, 2 * (y + int(self.scroll_y)) // z
         rows, cols = self.grid_shape
         return (row, col) if row < rows and col < cols else None
 
@@ -359,7 +409,7 @@ class GridView(ScrollView, can_focus=True):
         if cell is not None:
             row, col = cell
             # A second click on the same terminal cell picks its lower half.
-            if self.cursor == (row, col) and row + 1 < self.grid_shape[0]:
+            if self.zoom == 1 and self.cursor == (row, col) and row + 1 < self.grid_shape[0]:
                 row += 1
             self.move_cursor(row, col)
             self.post_message(self.CellSelected(row, col))

@@ -23,18 +23,22 @@ RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
 
 
 class GridApp(App[None]):
-    def __init__(self, shape: tuple[int, int]) -> None:
+    """A bare grid; one column per cell unless ``fit`` lets it zoom to fill the view."""
+
+    def __init__(self, shape: tuple[int, int], fit: bool = False) -> None:
         super().__init__()
         self.shape = shape
+        self.fit = fit
 
     def compose(self) -> ComposeResult:
-        yield GridView(self.shape)
+        yield GridView(self.shape, fit=self.fit)
 
 
-def with_grid(shape: tuple[int, int], check) -> None:
+def with_grid(shape: tuple[int, int], check, fit: bool = False) -> None:
     async def run() -> None:
-        app = GridApp(shape)
-        async with app.run_test(size=(40, 12)):
+        app = GridApp(shape, fit)
+        async with app.run_test(size=(40, 12)) as pilot:
+            await pilot.pause()
             check(app.query_one(GridView))
 
     asyncio.run(run())
@@ -259,3 +263,40 @@ def test_merged_spans_cover_the_same_columns_sorted_and_apart(spans: list[tuple[
     assert {x for a, b in merged for x in range(a, b)} == {x for a, b in spans for x in range(a, b)}
     assert all(a < b for a, b in merged)
     assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(merged))
+
+
+def test_a_small_grid_zooms_to_square_blocks_that_fill_the_view_and_clicks_map_back() -> None:
+    colors = np.array([[RED, BLUE], [GREEN, BLACK]], dtype=np.uint8)
+
+    def check(grid: GridView) -> None:
+        # 40 x 12 terminal less the border: 38 columns, 10 rows = 20 half rows -> zoom 10 caps at 8.
+        assert grid.zoom == 8
+        grid.show(colors)
+        assert grid.virtual_size.width == 16 and grid.virtual_size.height == 8
+        top = list(grid.render_line(0))
+        assert sum(seg.cell_length for seg in top if rgb(seg.style.bgcolor) == RED) == 8
+        assert grid.cell_at(9, 5) == (1, 1)
+        assert grid.cell_at(7, 3) == (0, 0)
+        assert grid.view_window() == (0, 2, 0, 2)
+
+    with_grid((2, 2), check, fit=True)
+
+
+def test_a_grid_larger_than_the_view_keeps_one_column_per_cell() -> None:
+    def check(grid: GridView) -> None:
+        assert grid.zoom == 1
+        assert grid.view_window() == (0, 18, 0, 36)  # scroll bars take 2 columns and 1 row
+
+    with_grid((50, 60), check, fit=True)
+
+
+def test_without_zoom_a_second_click_on_a_terminal_cell_picks_its_lower_half() -> None:
+    async def run() -> None:
+        app = GridApp((6, 6))
+        async with app.run_test(size=(40, 12)) as pilot:
+            await pilot.click(GridView, offset=(1 + 3, 1 + 1))
+            assert app.query_one(GridView).cursor == (2, 3)
+            await pilot.click(GridView, offset=(1 + 3, 1 + 1))
+            assert app.query_one(GridView).cursor == (3, 3)
+
+    asyncio.run(run())

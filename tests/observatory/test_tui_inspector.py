@@ -20,15 +20,21 @@ def test_click_or_arrows_and_enter_select_an_agent() -> None:
     async def run() -> None:
         app = paused_app()
         async with app.run_test(size=SIZE) as pilot:
-            # The grid's content starts inside its one-cell border.
-            await pilot.click(GridView, offset=(1 + 4, 1 + 2))
+            await pilot.pause()
+            z = app.grid.zoom
+            assert z >= 2  # 12 x 25 cells are drawn as z x z blocks that fill the view
+
+            def middle_of(row: int, col: int) -> tuple[int, int]:
+                # The grid's content starts inside its one-cell border.
+                return 1 + col * z + z // 2, 1 + (row * z + z // 2) // 2
+
+            await pilot.click(GridView, offset=middle_of(4, 4))
             assert app.selected == app.world.agent_at(4, 4)
             view = app.inspector.view
             assert view is not None and view.id == app.selected and view.cell == (4, 4)
             assert view.name == f"tiny-{view.id}"
             assert view.details["state"] in {"thinking", "blocked", "running"}
-            # A second click on the same terminal cell picks its lower half.
-            await pilot.click(GridView, offset=(1 + 4, 1 + 2))
+            await pilot.click(GridView, offset=middle_of(5, 4))
             assert app.selected == app.world.agent_at(5, 4)
             await pilot.press("up", "up", "up", "left", "enter")
             assert app.grid.cursor == (2, 3)
