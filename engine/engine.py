@@ -94,6 +94,16 @@ class Engine:
         self.kernel.start(agent)
         return agent
 
+    def close(self) -> None:
+        """Discard the agents that never ran, so freeing the engine warns of no unawaited coroutine.
+
+        Agents that did run are closed by the garbage collector as usual.
+        """
+        for agent in self.agents:
+            coro = agent._coro
+            if inspect.iscoroutine(coro) and inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+                coro.close()
+
     def cancel(self, agent: Agent | int) -> None:
         """Cancel an agent: ``Cancelled`` is raised where it waits; finally blocks run."""
         target = self.agents[agent] if isinstance(agent, int) else agent

@@ -78,21 +78,8 @@ def run_headless(
         record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
         artifacts.save(world, params)
     finally:
-        _release(engine)
+        engine.close()
     return record
-
-
-def _release(engine: Engine) -> None:
-    """Lift every constraint so the engine can be freed in linear time.
-
-    Freeing an engine closes each suspended agent; a closed agent that still
-    waits in a constraint's FIFO leaves it with an O(n) removal, so a long
-    queue (100 000 blocked agents) would take minutes to free. Lifting the
-    constraints first admits every waiter in one O(n) pass. The record is
-    already taken, so the events this causes change nothing reported.
-    """
-    for constraint in engine.constraints():
-        engine.remove(constraint.scope, constraint.kind)
 
 
 def resolve_duration(scenario: Scenario, duration: float | None) -> float | None:

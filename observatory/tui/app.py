@@ -113,6 +113,8 @@ class ObservatoryApp(App[None]):
         if self._watch is not None:
             self._watch.close()
             self._watch = None
+        if hasattr(self, "engine"):
+            self.engine.close()
         self.seed = seed
         self.run_started = perf_counter()
         self.engine = Engine(seed)
@@ -189,6 +191,7 @@ class ObservatoryApp(App[None]):
         gc.freeze()
 
     def on_unmount(self) -> None:
+        self.engine.close()
         gc.unfreeze()
 
     def _pace_frames(self) -> None:

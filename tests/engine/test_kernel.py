@@ -302,3 +302,23 @@ def test_run_until_infinity_runs_everything_and_keeps_the_last_time(engine: Engi
     engine.spawn(sleeper, [1.0, 2.0], log)
     engine.run(until=math.inf)
     assert log == [(1.0, 0), (3.0, 0)] and engine.now == 3.0
+
+
+def test_closing_an_engine_discards_agents_that_never_ran_without_warnings() -> None:
+    import gc
+    import warnings
+
+    engine = Engine(seed=1)
+
+    async def idle(ctx) -> None:
+        await ctx.sleep(1.0)
+
+    ran, never = engine.spawn(idle), engine.spawn(idle)
+    engine.run(max_steps=1)
+    engine.close()
+    assert engine.agents == [ran, never]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del engine, ran, never
+        gc.collect()
+    assert [str(w.message) for w in caught] == []
