@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import random
 import types
-from collections.abc import Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Coroutine, Generator, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from engine.kernel import PARKED, RUNNING, Cancelled
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
-from engine.tasks import Task
+from engine.tasks import _DONE, Task
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -106,19 +106,22 @@ class Agent:
         task.started = None
         return task
 
-    @types.coroutine
-    def work(self, name: str, duration: float = 0.0) -> Generator[None, None, None]:
+    def work(self, name: str, duration: float = 0.0) -> Awaitable[None]:
         """A governed task ``name`` that lasts ``duration`` virtual seconds, in one await.
 
         The same events and timing as ``async with ctx.task(name): await
         ctx.sleep(duration)``, with one Python frame instead of three; a task
-        of duration 0 that nothing governs or watches is only counted.
+        of duration 0 that nothing governs or watches is only counted (hot).
         """
+        if not duration and self._governor.instant(self, name):
+            return _DONE  # completes at once, without a frame
         if not duration >= 0:
             raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
+        return self._work(name, duration)
+
+    @types.coroutine
+    def _work(self, name: str, duration: float) -> Generator[None, None, None]:
         governor = self._governor
-        if not duration and governor.instant(self, name):
-            return
         task = self.task(name)
         try:
             if not governor.begin(task) and task.started is None:

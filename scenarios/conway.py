@@ -114,7 +114,8 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     duration = world.compute_time
     for gen in range(world.generations):
         publish(alive)
-        live = sum(await gather())
+        await gather()
+        live = sum(port.heard)
         # The compute task: B3/S23 takes ``duration``; its result counts once the task is done.
         new = 1 if live == 3 or (live == 2 and alive) else 0
         await work("compute", duration)
