@@ -83,7 +83,7 @@ class Port:
         self.published = False
         self.parked = False
         self.ports: list[Port] = []
-        self.early = 0  # values of the next round already in when this one was gathered
+        self.early = 0  # values of the next round already in when this one completed
         # Per parity, this member's slot in each neighbour's region of ``values``.
         self.targets: tuple[tuple[int, ...], ...] = ((), ())
 
@@ -112,9 +112,7 @@ class Port:
         self.published = False
         index = self.index + (self.round & 1)
         self.round += 1
-        counts = self.counts
-        self.early += self.degree - counts[index ^ 1]
-        if not counts[index]:
+        if not self.counts[index]:
             self.complete(index)
             return _DONE
         # PARKED until the last neighbour's value completes the round. A member cancelled
@@ -126,8 +124,11 @@ class Port:
     def complete(self, index: int) -> None:
         """All values of a round are in: hand them over, re-arm the count, wake the member."""
         start = index << self.shift
-        self.heard = self.values[start : start + self.degree]
-        self.counts[index] = self.degree
+        degree = self.degree
+        self.heard = self.values[start : start + degree]
+        counts = self.counts
+        counts[index] = degree
+        self.early += degree - counts[index ^ 1]
         if self.parked:
             self.parked = False
             agent = self.agent
