@@ -110,8 +110,9 @@ class Agent:
         """A governed task ``name`` that lasts ``duration`` virtual seconds, in one await.
 
         The same events and timing as ``async with ctx.task(name): await
-        ctx.sleep(duration)``, with one Python frame instead of three; a task
-        of duration 0 that nothing governs or watches is only counted (hot).
+        ctx.sleep(duration)``, with one Python frame instead of three. With
+        duration 0 there is no sleep, so it does not yield unless it must wait
+        for a constraint; if nothing governs or watches it, it is only counted (hot).
         """
         if not duration and self._governor.instant(self, name):
             return _DONE  # completes at once, without a frame
