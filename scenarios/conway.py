@@ -243,7 +243,7 @@ class ConwayWorld(World):
 
     @property
     def early(self) -> int:
-        """Neighbour states that arrived while their receiver was a generation behind."""
+        """Neighbour states of a later generation that came in before their receiver had all of its own."""
         ports = self.exchange.ports if self.exchange is not None else ()
         return self.lossy_early + sum(port.early for port in ports)
 
