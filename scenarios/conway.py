@@ -1,8 +1,10 @@
 """conway: the Game of Life computed by message-passing agents, checked live.
 
 One agent per cell of a torus. Each generation a cell tells its 8
-neighbours its state, waits until it has heard all 8 for that generation,
-then applies B3/S23 inside a governed task ``compute``. A numpy Life runs
+neighbours its state, waits until it has heard all 8 for that generation
+(through the engine's ``Exchange``), then applies B3/S23 as a governed task
+``compute`` of ``--compute-time`` virtual seconds whose result counts when
+the task ends. A numpy Life runs
 beside it and judges every generation the agents complete
 (``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
 messages; a cell that has waited ``--patience`` for a neighbour carries on
