@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import random
 import types
-from collections.abc import Coroutine, Generator, Iterable
+from collections.abc import Awaitable, Coroutine, Generator, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
-from engine.kernel import PARKED, RUNNING
+from engine.kernel import PARKED, RUNNING, Cancelled
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
-from engine.tasks import Task
+from engine.tasks import _DONE, Task
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -105,6 +105,45 @@ class Agent:
         task.waiting_on = None
         task.started = None
         return task
+
+    def work(self, name: str, duration: float = 0.0) -> Awaitable[None]:
+        """A governed task ``name`` that lasts ``duration`` virtual seconds, in one await.
+
+        The same events and timing as ``async with ctx.task(name): await
+        ctx.sleep(duration)``, with one Python frame instead of three. With
+        duration 0 there is no sleep, so it does not yield unless it must wait
+        for a constraint; if nothing governs or watches it, it is only counted (hot).
+        """
+        if not duration and self._governor.instant(self, name):
+            return _DONE  # completes at once, without a frame
+        if not duration >= 0:
+            raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
+        return self._work(name, duration)
+
+    @types.coroutine
+    def _work(self, name: str, duration: float) -> Generator[None, None, None]:
+        governor = self._governor
+        task = self.task(name)
+        try:
+            if not governor.begin(task) and task.started is None:
+                self._wait = PARKED  # until a constraint grants it
+                yield
+            if duration:
+                # The kernel's park_until, inlined.
+                kernel = self._kernel
+                seq = self._wait = next(kernel._seqs)
+                heappush(kernel._heap, (kernel.now + duration, seq, self))
+                yield
+        except GeneratorExit:  # the coroutine is being closed with its dead engine
+            raise
+        except BaseException as error:
+            status = "cancelled" if isinstance(error, Cancelled) else "failed"
+            if task.started is None:
+                governor.abandon(task, status)
+            else:
+                governor.finish(task, status)
+            raise
+        governor.finish(task, "ok")
 
     def send(self, target: int, message: Any) -> None:
         """Put ``message`` in agent ``target``'s mailbox (never blocks)."""

@@ -109,6 +109,23 @@ class Governor:
                 fn(ev)
         return True
 
+    def instant(self, agent: Agent, name: str) -> bool:
+        """Count a task that starts and ends at once, if nothing governs or watches it (hot).
+
+        Such a task waits for nothing and holds nothing while no other code
+        runs, so its start and finish are two counted events and no more.
+        False: something applies, take the full path (``begin`` / ``finish``).
+        """
+        if self._started_subs or self._finished_subs:
+            return False
+        cons = self._cache.get((agent.id, name) if self._agent_scoped else name)
+        if cons is None:
+            cons = self._lookup(agent, name)
+        if cons:
+            return False
+        self.bus.emitted += 2
+        return True
+
     def _lookup(self, agent: Agent, name: str) -> tuple[Constraint, ...]:
         cons = self._resolve(agent.name, name)
         self._cache[(agent.id, name) if self._agent_scoped else name] = cons

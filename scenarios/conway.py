@@ -1,8 +1,10 @@
 """conway: the Game of Life computed by message-passing agents, checked live.
 
 One agent per cell of a torus. Each generation a cell tells its 8
-neighbours its state, waits until it has heard all 8 for that generation,
-then applies B3/S23 inside a governed task ``compute``. A numpy Life runs
+neighbours its state, waits until it has heard all 8 for that generation
+(through the engine's ``Exchange``), then applies B3/S23 as a governed task
+``compute`` of ``--compute-time`` virtual seconds whose result counts when
+the task ends. A numpy Life runs
 beside it and judges every generation the agents complete
 (``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
 messages; a cell that has waited ``--patience`` for a neighbour carries on
@@ -18,6 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from engine import Agent, Engine
+from engine.exchange import Exchange
 from scenarios import patterns
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.life import Check, Validator
@@ -68,6 +71,11 @@ class ConwayParams:
     patience: float = param(
         1.0, min=0, help="with --loss: virtual seconds a cell waits before using last known states"
     )
+    compute_time: float = param(
+        COMPUTE_TIME,
+        min=0,
+        help="virtual seconds one compute task takes (0: pure Life, generations take no virtual time)",
+    )
     # Optional[int], not int | None: the CLI names an option's metavar after the type's __name__.
     limit: Optional[int] = param(  # noqa: UP045
         None, parse=parse_limit, help="at most N compute tasks at once (timing only)"
@@ -93,47 +101,28 @@ class ConwayParams:
 async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
     """One cell: tell the neighbours my state, hear theirs, apply B3/S23; repeat.
 
-    Where nothing is lost a message needs no sender: it is the int
-    ``2 * generation + state``, so a mailbox holding one generation's
-    messages is judged with two counts.
+    Where nothing is lost the states travel through an ``Exchange``: each
+    generation's states land in the receivers' slots and a cell is woken
+    once, when its last neighbour's state is in.
     """
     if world.loss:
         await lossy_cell(ctx, world, targets, alive)
         return
     # Hot: every agent-generation of a lossless run goes through this loop.
     me = ctx.id
-    items = ctx.mailbox.items
-    neighbours = ctx.fanout(targets)
+    port = world.exchange.join(ctx, me)
+    publish, gather, work = port.publish, port.gather, ctx.work
     report = world.report
-    early: list[int] = []  # a later generation's messages, kept for their turn
+    duration = world.compute_time
     for gen in range(world.generations):
-        dead_msg = gen + gen
-        neighbours.send(dead_msg + alive)
-        heard = live = 0
-        if early:
-            heard, live, early = _take_early(early, dead_msg)
-        while heard < 8:
-            if len(items) < 8 - heard:
-                await ctx.wait_messages(8 - heard)
-            dead = items.count(dead_msg)
-            alive_now = items.count(dead_msg + 1)
-            if dead + alive_now < len(items):
-                early.extend(m for m in items if m > dead_msg + 1)
-                world.early += len(items) - dead - alive_now
-            items.clear()
-            heard += dead + alive_now
-            live += alive_now
-        async with ctx.task("compute"):
-            await ctx.sleep(COMPUTE_TIME)
-            alive = 1 if live == 3 or (live == 2 and alive) else 0
+        publish(alive)
+        await gather()
+        live = sum(port.heard)
+        # The compute task: B3/S23 takes ``duration``; its result counts once the task is done.
+        new = 1 if live == 3 or (live == 2 and alive) else 0
+        await work("compute", duration)
+        alive = new
         report(me, gen + 1, alive)
-
-
-def _take_early(early: list[int], dead_msg: int) -> tuple[int, int, list[int]]:
-    """From messages kept earlier: how many are for this generation, how many alive, the rest."""
-    alive = early.count(dead_msg + 1)
-    heard = early.count(dead_msg) + alive
-    return heard, alive, [m for m in early if m > dead_msg + 1]
 
 
 async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
@@ -155,12 +144,13 @@ async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: 
             arrived = remaining >= 0 and await ctx.wait_messages(8 - heard, remaining)
             kept_before = len(early)
             heard += _hear(items, gen, known, early)
-            world.early += len(early) - kept_before
+            world.lossy_early += len(early) - kept_before
             items.clear()
             if not arrived:
                 break
         async with ctx.task("compute"):
-            await ctx.sleep(COMPUTE_TIME)
+            if world.compute_time:
+                await ctx.sleep(world.compute_time)
             live = sum(known.values())
             alive = 1 if live == 3 or (live == 2 and alive) else 0
         world.report(me, gen + 1, alive)
@@ -207,7 +197,12 @@ class ConwayWorld(World):
         self.validator = Validator(initial)
         self.observed = self.validator.observed
         self.lost = 0  # neighbour messages dropped by --loss
-        self.early = 0  # messages that arrived while their receiver was a generation behind
+        self.compute_time = params.compute_time
+        self.lossy_early = 0  # lossy cells' messages that arrived while their receiver was behind
+        # The lossless cells' neighbour exchange (lossy cells use mailboxes).
+        self.exchange = (
+            None if params.loss else Exchange(engine, neighbours(params.height, params.width).tolist())
+        )
         self.last_check: Check | None = None
         # Agents write their state into the bytearray ``cells`` (a cheaper store than a numpy
         # item); ``state`` is numpy's view of it.
@@ -247,6 +242,12 @@ class ConwayWorld(World):
         self.population.append(now, check.population)
         self.logic.append(now, check.logic_errors)
         self.drift.append(now, check.drift_errors)
+
+    @property
+    def early(self) -> int:
+        """Neighbour states of a later generation that came in before their receiver had all of its own."""
+        ports = self.exchange.ports if self.exchange is not None else ()
+        return self.lossy_early + sum(port.early for port in ports)
 
     @property
     def done(self) -> bool:

@@ -315,3 +315,21 @@ def test_fanout_delivers_like_broadcast_and_wakes_its_receiver_once() -> None:
     assert log == [(3.0, 0, [20, 21, 22]), (3.0, 1, [20, 21, 22])]
     assert [engine.agents[i].mailbox.statistics().delivered for i in (0, 1)] == [3, 3]
     assert engine.kernel.steps == 2 * 2 + 4  # each receiver: start and one wake; the sender: 4 steps
+
+
+@pytest.mark.parametrize("limit", [None, 1, 7])
+def test_pure_life_takes_no_virtual_time_and_still_matches_numpy(limit: int | None) -> None:
+    tasks: list[int] = []
+    engine = Engine(seed=5)
+    if limit is not None:  # a watched or governed compute task takes the full path
+        engine.subscribe(TaskBlocked, lambda ev: tasks.append(ev.agent))
+    values: dict[str, Any] = {"width": 10, "height": 8, "generations": 30, "compute_time": "0"}
+    params = parse_params(ConwayParams, values | ({"limit": str(limit)} if limit else {}))
+    world = conway.build(engine, params)
+    engine.run()
+    assert world.done and engine.now == 0.0
+    assert np.array_equal(world.observed, life.run(world.first, 30))
+    assert (world.validator.logic_errors, world.validator.drift_errors) == (0, 0)
+    assert not tasks  # a task that takes no time never holds its slot while another asks
+    # Every compute task is counted: spawn + 30 x (start, finish) + end per cell, and the limit's setting.
+    assert engine.events_emitted == 80 * (1 + 60 + 1) + (limit is not None)

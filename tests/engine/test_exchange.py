@@ -1,0 +1,157 @@
+"""Neighbour exchange: values arrive in neighbour order, early rounds are kept, one wake-up per round."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import Engine
+from engine.exchange import Exchange
+
+RING4 = [[3, 1], [0, 2], [1, 3], [2, 0]]
+
+
+async def member(ctx, exchange: Exchange, rounds: int, delays: list[float], log: list) -> None:
+    """Publish (id, round), sleep this round's delay, gather; log what was heard and when."""
+    port = exchange.join(ctx, ctx.id)
+    for r in range(rounds):
+        port.publish((ctx.id, r))
+        await ctx.sleep(delays[r % len(delays)])
+        await port.gather()
+        log.append((ctx.now, ctx.id, r, list(port.heard)))
+
+
+def test_a_ring_hears_its_neighbours_in_order_once_the_slowest_is_in(engine: Engine) -> None:
+    exchange = Exchange(engine, RING4)
+    log: list = []
+    # Member 0 is slow in round 0 only; the others take 1 s each round.
+    for delays in ([3.0, 1.0], [1.0], [1.0], [1.0]):
+        engine.spawn(member, exchange, 2, delays, log)
+    engine.run()
+    assert log == [
+        (1.0, 1, 0, [(0, 0), (2, 0)]),  # 0 published before its long sleep: nobody waits for it
+        (1.0, 2, 0, [(1, 0), (3, 0)]),
+        (1.0, 3, 0, [(2, 0), (0, 0)]),
+        (2.0, 2, 1, [(1, 1), (3, 1)]),
+        (3.0, 0, 0, [(3, 0), (1, 0)]),
+        # 0's round-1 value completes 3 and 1, woken in 0's neighbour order.
+        (3.0, 3, 1, [(2, 1), (0, 1)]),
+        (3.0, 1, 1, [(0, 1), (2, 1)]),
+        (4.0, 0, 1, [(3, 1), (1, 1)]),
+    ]
+    # Round-1 values in when round 0 completed: 0 had both, 2 had 1's, 3 had 2's, 1 none.
+    assert [port.early for port in exchange.ports] == [2, 0, 1, 1]
+
+
+async def gatherer(ctx, exchange: Exchange, rounds: int, resumes: list[int]) -> None:
+    port = exchange.join(ctx, ctx.id)
+    for _ in range(rounds):
+        port.publish(ctx.id)
+        await port.gather()
+        resumes[ctx.id] += 1
+        assert sorted(port.heard) == sorted(RING4[ctx.id])
+
+
+def test_a_member_is_resumed_once_per_round_however_many_neighbours_it_has(engine: Engine) -> None:
+    exchange = Exchange(engine, RING4)
+    resumes = [0] * 4
+    for _ in range(4):
+        engine.spawn(gatherer, exchange, 10, resumes)
+    steps = engine.run()
+    assert resumes == [10] * 4
+    # A start per member, then one resumption per member and round at most.
+    assert steps <= 4 + 4 * 10
+    assert engine.now == 0.0
+
+
+def test_the_graph_must_be_symmetric_and_its_members_known(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="not symmetric: 1 is a neighbour of 0 1 time"):
+        Exchange(engine, [[1], []])
+    with pytest.raises(ValueError, match="member 0 names neighbour 5"):
+        Exchange(engine, [[5], [0]])
+    with pytest.raises(ValueError, match="not symmetric"):
+        Exchange(engine, [[1, 1], [0]])  # a repeated edge must be repeated both ways
+
+
+def test_publish_and_gather_must_alternate_and_a_member_has_one_agent(engine: Engine) -> None:
+    exchange = Exchange(engine, [[1], [0]])
+    errors: list[str] = []
+
+    async def misuse(ctx) -> None:
+        port = exchange.join(ctx, 0)
+        for call in (port.gather, lambda: (port.publish(1), port.publish(2))):
+            try:
+                call()
+            except RuntimeError as error:
+                errors.append(str(error).split(":")[0])
+
+    async def intruder(ctx) -> None:
+        with pytest.raises(ValueError, match="member 0 already belongs"):
+            exchange.join(ctx, 0)
+        errors.append("intruder refused")
+
+    engine.spawn(misuse)
+    engine.spawn(intruder)
+    engine.run()
+    assert errors == ["gather before publish", "publish twice in one round", "intruder refused"]
+
+
+def test_a_member_without_neighbours_never_waits_and_repeated_edges_count_twice(engine: Engine) -> None:
+    exchange = Exchange(engine, [[], [2, 2], [1, 1]])
+    log: list = []
+    for _ in range(3):
+        engine.spawn(member, exchange, 2, [0.5], log)
+    engine.run()
+    assert sorted(log) == [
+        (0.5, 0, 0, []),
+        (0.5, 1, 0, [(2, 0), (2, 0)]),
+        (0.5, 2, 0, [(1, 0), (1, 0)]),
+        (1.0, 0, 1, []),
+        (1.0, 1, 1, [(2, 1), (2, 1)]),
+        (1.0, 2, 1, [(1, 1), (1, 1)]),
+    ]
+
+
+@st.composite
+def graphs_and_delays(draw: st.DrawFn) -> tuple[list[list[int]], list[list[float]], int]:
+    n = draw(st.integers(1, 7))
+    edges = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=14))
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for a, b in edges:
+        neighbours[a].append(b)
+        if a != b:
+            neighbours[b].append(a)
+    for ns in neighbours:
+        draw(st.randoms()).shuffle(ns)
+    rounds = draw(st.integers(1, 6))
+    delays = [
+        draw(st.lists(st.sampled_from([0.0, 0.25, 1.0]), min_size=rounds, max_size=rounds)) for _ in range(n)
+    ]
+    return neighbours, delays, rounds
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs_and_delays())
+def test_every_member_hears_exactly_its_neighbours_values_of_each_round(
+    case: tuple[list[list[int]], list[list[float]], int],
+) -> None:
+    neighbours, delays, rounds = case
+    engine = Engine(seed=1)
+    exchange = Exchange(engine, neighbours)
+    log: list = []
+    for d in delays:
+        engine.spawn(member, exchange, rounds, d, log)
+    engine.run()
+    assert all(agent.error is None and agent.done for agent in engine.agents)
+    heard = {(m, r): values for _, m, r, values in log}
+    assert len(heard) == len(neighbours) * rounds
+    for (m, r), values in heard.items():
+        assert values == [(n, r) for n in neighbours[m]]
+    # A round completes when the member is through its delay and every neighbour has published,
+    # which a neighbour does as soon as it completed the round before.
+    finish: dict[tuple[int, int], float] = {(m, r): t for t, m, r, _ in log}
+    for (m, r), t in finish.items():
+        ready = [finish.get((m, r - 1), 0.0) + delays[m][r]]
+        ready += [finish.get((n, r - 1), 0.0) for n in neighbours[m]]
+        assert t == max(ready)

@@ -1,0 +1,96 @@
+"""ctx.work: a timed governed task in one await, event for event like async with + sleep."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import Engine, TaskFinished
+from tests.engine.conftest import Recorder
+
+
+async def with_block(ctx, start: float, hold: float) -> None:
+    await ctx.sleep(start)
+    async with ctx.task("work"):
+        if hold:  # work(name, 0) does not yield: a task around no sleep at all
+            await ctx.sleep(hold)
+
+
+async def with_work(ctx, start: float, hold: float) -> None:
+    await ctx.sleep(start)
+    await ctx.work("work", hold)
+
+
+def trace(agent_fn, limit: int | None, cancel_at: float | None = None) -> tuple[list[tuple], int]:
+    engine = Engine(seed=3)
+    rec = Recorder(engine)
+    if limit is not None:
+        engine.concurrency("task:work", limit)
+    for i, hold in enumerate([1.0, 0.0, 0.5, 0.0, 2.0]):
+        engine.spawn(agent_fn, 0.25 * (i % 2), hold)
+    if cancel_at is not None:
+        engine.call_at(cancel_at, lambda: [engine.cancel(a) for a in (2, 4)])
+    engine.run()
+    return rec.rows(), engine.events_emitted
+
+
+@pytest.mark.parametrize("limit", [None, 1, 2])
+@pytest.mark.parametrize("cancel_at", [None, 0.25, 1.5])
+def test_work_gives_the_same_events_as_a_task_around_a_sleep(
+    limit: int | None, cancel_at: float | None
+) -> None:
+    # Cancels hit tasks that wait for a slot (0.25) or run (1.5).
+    assert trace(with_work, limit, cancel_at) == trace(with_block, limit, cancel_at)
+
+
+def test_an_ungoverned_unwatched_instant_task_is_only_counted() -> None:
+    engine = Engine(seed=0)
+
+    async def agent(ctx) -> None:
+        for _ in range(3):
+            await ctx.work("compute")
+
+    engine.spawn(agent)
+    steps = engine.run()
+    assert steps == 1  # never parked
+    assert engine.events_emitted == 1 + 6 + 1  # spawned, 3 x (started, finished), ended
+
+
+def test_an_instant_task_is_reported_when_watched_or_governed(engine: Engine, rec: Recorder) -> None:
+    async def agent(ctx) -> None:
+        await ctx.work("compute")
+        await ctx.sleep(1.0)
+        await ctx.work("compute", 0.0)
+
+    engine.spawn(agent)
+    engine.run()
+    assert rec.tasks() == [
+        ("started", 0.0, 0, "compute", 0.0),
+        ("finished", 0.0, 0, "compute", "ok", 0.0),
+        ("started", 1.0, 0, "compute", 0.0),
+        ("finished", 1.0, 0, "compute", "ok", 0.0),
+    ]
+    finished: list[TaskFinished] = []
+    governed = Engine(seed=0)
+    governed.concurrency("task:compute", 1)
+    governed.subscribe(TaskFinished, finished.append)
+    governed.spawn(agent)
+    governed.run()
+    assert [(ev.time, ev.status) for ev in finished] == [(0.0, "ok"), (1.0, "ok")]
+
+
+def test_a_negative_or_nan_duration_is_refused(engine: Engine) -> None:
+    errors: list[str] = []
+
+    async def agent(ctx) -> None:
+        for duration in (-1.0, float("nan")):
+            try:
+                await ctx.work("compute", duration)
+            except ValueError as error:
+                errors.append(str(error))
+
+    engine.spawn(agent)
+    engine.run()
+    assert errors == [
+        "work duration -1.0 is not valid: use a number of seconds >= 0",
+        "work duration nan is not valid: use a number of seconds >= 0",
+    ]
