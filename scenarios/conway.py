@@ -30,6 +30,8 @@ from scenarios.params import ParamError, param
 COMPUTE_TIME = 0.125
 # A generation's observed grid starts out with this in every cell, then agents report.
 _UNREPORTED = b"\x02"
+# Legend index of the first error state; below it, dead (0) and alive (1).
+_FIRST_ERROR = 2
 # (row, column) offsets of the 8 neighbours.
 NEIGHBOURHOOD = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -175,7 +177,8 @@ class ConwayWorld(World):
 
     ``state`` shows each cell's latest state: when a cell computes, its new
     state; when a whole generation is judged, the verdict (errors included)
-    on every cell that has not computed further yet.
+    on every cell that has not computed further yet. An error stays on screen
+    until the next verdict, so errors can be seen while cells run ahead.
     """
 
     legend = (
@@ -220,7 +223,9 @@ class ConwayWorld(World):
         if entry is None:
             entry = self._pending[gen] = [len(self.cells), bytearray(_UNREPORTED * len(self.cells))]
         entry[1][agent] = alive
-        self.cells[agent] = alive
+        cells = self.cells
+        if cells[agent] < _FIRST_ERROR:
+            cells[agent] = alive
         entry[0] -= 1
         if not entry[0]:
             self._judge(gen, entry[1])
