@@ -29,6 +29,20 @@ def derive_seed(run_seed: int, agent_id: int) -> int:
     return (run_seed << 32) | agent_id
 
 
+class _Parked:
+    """Awaited by an agent that has already parked itself: yields to the kernel once.
+
+    ``__await__`` is a C-level iterator over one item, so awaiting it builds
+    no Python frame; a cancellation is raised at the agent's ``await``.
+    """
+
+    __slots__ = ()
+    __await__ = (None,).__iter__
+
+
+_PARKED: Awaitable[None] = _Parked()  # type: ignore[assignment]
+
+
 class Agent:
     """An agent's identity and its operations: sleep, messages, governed tasks."""
 
@@ -84,16 +98,18 @@ class Agent:
             box = self._box = Mailbox(self, self._kernel)
         return box
 
-    @types.coroutine
-    def sleep(self, delay: float) -> Generator[None, None, None]:
-        """Let ``delay`` virtual seconds pass (``math.inf``: until cancelled)."""
+    def sleep(self, delay: float) -> Awaitable[None]:
+        """Let ``delay`` virtual seconds pass (``math.inf``: until cancelled).
+
+        Hot: the timer is set when ``sleep`` is called and the awaitable
+        returned only yields to the kernel once, so a sleep builds no frame.
+        """
         if not delay >= 0:
             raise ValueError(f"sleep delay {delay!r} is not valid: use a number of seconds >= 0")
-        # Hot: the kernel's park_until, inlined.
         kernel = self._kernel
         seq = self._wait = next(kernel._seqs)
         heappush(kernel._heap, (kernel.now + delay, seq, self))
-        yield
+        return _PARKED
 
     def task(self, name: str) -> Task:
         """A governed task: ``async with ctx.task("work"): ...``."""
