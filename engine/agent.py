@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Coroutine, Generator, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
-from engine.kernel import PARKED, RUNNING, Cancelled
+from engine.kernel import PARKED, RUNNING
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
 from engine.tasks import _DONE, Task
 
@@ -153,11 +153,7 @@ class Agent:
         except GeneratorExit:  # the coroutine is being closed with its dead engine
             raise
         except BaseException as error:
-            status = "cancelled" if isinstance(error, Cancelled) else "failed"
-            if task.started is None:
-                governor.abandon(task, status)
-            else:
-                governor.finish(task, status)
+            governor.interrupted(task, error)
             raise
         governor.finish(task, "ok")
 

@@ -24,7 +24,7 @@ from engine.constraints import (
     parse_rate,
 )
 from engine.events import ConstraintChanged, EventBus, TaskBlocked, TaskFinished, TaskStarted
-from engine.kernel import Kernel
+from engine.kernel import Cancelled, Kernel
 from engine.scope import parse_scope
 
 if TYPE_CHECKING:
@@ -203,6 +203,14 @@ class Governor:
             self.granted(c.waiters.popleft(), c)
         else:
             c.held -= 1
+
+    def interrupted(self, task: Task, error: BaseException) -> None:
+        """The agent raised (or was cancelled) while its task waited or ran: end the task."""
+        status = "cancelled" if isinstance(error, Cancelled) else "failed"
+        if task.started is None:
+            self.abandon(task, status)
+        else:
+            self.finish(task, status)
 
     def abandon(self, task: Task, status: str = "cancelled") -> None:
         """A waiting task ends before it started: leave the queue, give back what it held."""

@@ -6,7 +6,7 @@ import types
 from collections.abc import Generator
 from typing import TYPE_CHECKING
 
-from engine.kernel import Cancelled
+from engine.kernel import PARKED, Cancelled
 
 if TYPE_CHECKING:
     from engine.agent import Agent
@@ -56,17 +56,13 @@ class Task:
                 return self
             # A TaskBlocked subscriber may already have let it start.
             if self.started is None:
-                agent._wait = -2  # PARKED until a constraint grants it
+                agent._wait = PARKED  # until a constraint grants it
                 yield
         except GeneratorExit:  # the coroutine is being closed with its dead engine
             raise
         except BaseException as error:
             # Cancelled where it waits, or a subscriber raised while it began.
-            status = "cancelled" if isinstance(error, Cancelled) else "failed"
-            if self.started is None:
-                governor.abandon(self, status)
-            else:
-                governor.finish(self, status)
+            governor.interrupted(self, error)
             raise
         return self
 

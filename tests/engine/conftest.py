@@ -60,3 +60,15 @@ def engine() -> Engine:
 @pytest.fixture
 def rec(engine: Engine) -> Recorder:
     return Recorder(engine)
+
+
+async def worker(ctx, delay: float, hold: float, name: str = "work") -> None:
+    """Sleep ``delay``, then hold the governed task ``name`` for ``hold``."""
+    await ctx.sleep(delay)
+    async with ctx.task(name):
+        await ctx.sleep(hold)
+
+
+def starts(rec: Recorder) -> list[tuple[float, int]]:
+    """(time, agent) of every TaskStarted, in order."""
+    return [(r[1], r[2]) for r in rec.rows("started")]

@@ -5,17 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine import ConstraintStatistics, Engine, TaskBlocked
-from tests.engine.conftest import Recorder
-
-
-async def worker(ctx, delay: float, hold: float, name: str = "work") -> None:
-    await ctx.sleep(delay)
-    async with ctx.task(name):
-        await ctx.sleep(hold)
-
-
-def starts(rec: Recorder) -> list[tuple[float, int]]:
-    return [(r[1], r[2]) for r in rec.rows("started")]
+from tests.engine.conftest import Recorder, starts, worker
 
 
 def test_rate_limit_two_per_second_burst_one_spaces_starts_exactly(engine: Engine, rec: Recorder) -> None:

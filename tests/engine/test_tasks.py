@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 from engine import Cancelled, Engine, TaskBlocked, TaskStarted
-from tests.engine.conftest import Recorder
-
-
-async def worker(ctx, delay: float, hold: float, name: str = "work") -> None:
-    await ctx.sleep(delay)
-    async with ctx.task(name):
-        await ctx.sleep(hold)
-
-
-def starts(rec: Recorder) -> list[tuple[float, int]]:
-    return [(r[1], r[2]) for r in rec.rows("started")]
+from tests.engine.conftest import Recorder, starts, worker
 
 
 def test_task_without_constraints_starts_at_once(engine: Engine, rec: Recorder) -> None:
