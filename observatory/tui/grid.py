@@ -30,6 +30,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from observatory.tui.codes import changed_spans, pack, unpack
 from observatory.tui.spans import merge_spans
 
 # Colour of the half cell below an odd last row, and of the cursor.
@@ -38,32 +39,6 @@ _CURSOR = (255, 0, 255)
 _CURSOR_ALT = (0, 255, 0)
 MAX_ZOOM = 8
 _SEGMENT_CACHE_MAX = 65536
-
-
-def pack(colors: np.ndarray) -> np.ndarray:
-    """RGB uint8 (..., 3) -> 15-bit ints, 32 levels per channel (int32)."""
-    q = colors.astype(np.int32) >> 3
-    return (q[..., 0] << 10) | (q[..., 1] << 5) | q[..., 2]
-
-
-def unpack(code: int) -> tuple[int, int, int]:
-    """15-bit colour -> RGB, spreading 32 levels over 0..255."""
-    r, g, b = (code >> 10) & 31, (code >> 5) & 31, code & 31
-    return ((r << 3) | (r >> 2), (g << 3) | (g >> 2), (b << 3) | (b >> 2))
-
-
-def changed_spans(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of True per row as (row, start, stop) arrays, row by row, left to right.
-
-    Runs are not merged across unchanged cells: measured, rewriting a cell
-    costs more (bytes and time) than the cursor step over it.
-    """
-    rows, cols = changed.shape
-    edges = np.zeros((rows, cols + 2), dtype=np.int8)
-    edges[:, 1:-1] = changed
-    steps = np.diff(edges, axis=1)
-    row, start = np.nonzero(steps == 1)
-    return row, start, np.nonzero(steps == -1)[1]
 
 
 class GridView(ScrollView, can_focus=True):

@@ -14,7 +14,8 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from observatory.tui.grid import GridView, changed_spans, pack, unpack
+from observatory.tui.codes import changed_spans, pack, unpack
+from observatory.tui.grid import GridView
 from observatory.tui.plot import sparkline
 from observatory.tui.spans import SpanScreen, merge_spans
 from tests.observatory.vt import Terminal
