@@ -128,7 +128,8 @@ def _scenario_option(spec: ParamSpec) -> inspect.Parameter:
     # Optional numbers (``int | None``, e.g. fireflies' --limit) have no __name__.
     metavars = {int: "INTEGER", float: "NUMBER", str: "TEXT", int | None: "INTEGER", float | None: "NUMBER"}
     metavar = metavars.get(spec.type) or getattr(spec.type, "__name__", "VALUE").upper()
-    option = typer.Option(str(spec.default), spec.option, help=help_text, show_default=True, metavar=metavar)
+    shown = "none" if spec.default is None else True  # an optional value left out
+    option = typer.Option(str(spec.default), spec.option, help=help_text, show_default=shown, metavar=metavar)
     return inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=str)
 
 
