@@ -215,20 +215,22 @@ def test_a_failing_timer_callback_is_the_callers_error(engine: Engine) -> None:
         engine.run()
 
 
+async def random_worker(ctx) -> None:
+    """Five rounds of random think and random governed work, from the agent's own stream."""
+    for _ in range(5):
+        await ctx.sleep(ctx.random.expovariate(1.0))
+        async with ctx.task("work"):
+            await ctx.sleep(ctx.random.uniform(0.1, 0.5))
+
+
 def workload(seed: int) -> tuple[list[tuple], float]:
     """A small random world; its trace depends only on the seed."""
     engine = Engine(seed=seed)
     rec = Recorder(engine)
     engine.concurrency("task:work", 2)
 
-    async def worker(ctx) -> None:
-        for _ in range(5):
-            await ctx.sleep(ctx.random.expovariate(1.0))
-            async with ctx.task("work"):
-                await ctx.sleep(ctx.random.uniform(0.1, 0.5))
-
     for _ in range(6):
-        engine.spawn(worker)
+        engine.spawn(random_worker)
     engine.run()
     return rec.rows(), engine.now
 
@@ -247,15 +249,9 @@ def test_two_engines_side_by_side_are_independent() -> None:
     for e in (a, b):
         e.concurrency("task:work", 2)
 
-    async def worker(ctx) -> None:
-        for _ in range(5):
-            await ctx.sleep(ctx.random.expovariate(1.0))
-            async with ctx.task("work"):
-                await ctx.sleep(ctx.random.uniform(0.1, 0.5))
-
     for _ in range(6):
-        a.spawn(worker)
-        b.spawn(worker)
+        a.spawn(random_worker)
+        b.spawn(random_worker)
     # Interleave the two runs in small slices: neither sees the other.
     while a.step() | b.step():
         pass
