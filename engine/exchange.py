@@ -4,23 +4,24 @@ Many models are a fixed graph whose members, round after round, each send
 one value to all their neighbours and then need all their neighbours' values
 of that round (cellular automata, diffusion, consensus). Through mailboxes
 that is one full message per edge and a count check per wake-up. Here a
-value goes straight into its slot in the receiver's region of one flat list
-and the sender counts down the receiver's missing values; the receiver is
-woken once, when its count reaches zero. Per neighbour a send is a slot
-store and a decrement, in two flat lists that neighbours share, so it
-touches little memory (with thousands of members, cache misses cost more
-than the operations).
+sender stores its value once, in its own slot of one flat list, and counts
+down each receiver's missing values; the receiver is woken once, when its
+count reaches zero, and then reads its neighbours' slots in one C-level
+call. Per neighbour a send is one decrement in a flat list that neighbours
+share, so it touches little memory (with thousands of members, cache misses
+cost more than the operations).
 
 The graph must be symmetric (whoever I hear from also hears from me) and a
 member alternates ``publish`` and ``gather``. Then no neighbour is ever more
-than one round ahead, so two lists per receiver (even and odd rounds) keep
-values that arrive early until their round, and nothing is lost.
+than one round ahead, so two slots per sender (even and odd rounds) keep a
+value that is early for some receiver until its round, and nothing is lost.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,48 +59,52 @@ class Port:
         "counts",
         "degree",
         "early",
+        "getters",
         "heard",
         "index",
+        "outbox",
         "parked",
         "ports",
         "published",
         "ready",
         "round",
-        "shift",
         "targets",
-        "values",
     )
 
-    def __init__(self, exchange: Exchange, member: int, degree: int) -> None:
+    def __init__(self, exchange: Exchange, member: int, neighbours: Sequence[int]) -> None:
         self.agent: Agent | None = None
         self.ready = exchange.kernel._ready
-        self.values = exchange.values
+        self.outbox = exchange.outbox
         self.counts = exchange.counts
-        self.shift = exchange.shift
-        self.index = 2 * member  # counts[index + parity]: values still missing in that round
-        self.degree = degree
-        self.heard: list[Any] = []
+        # outbox[index + parity]: my value of a round; counts[index + parity]: values I still miss.
+        self.index = 2 * member
+        self.degree = len(neighbours)
+        self.heard: Sequence[Any] = ()
         self.round = 0
         self.published = False
         self.parked = False
         self.ports: list[Port] = []
         self.early = 0  # values of the next round already in when this one completed
-        # Per parity, this member's slot in each neighbour's region of ``values``.
-        self.targets: tuple[tuple[int, ...], ...] = ((), ())
+        # Per parity: the receivers' count positions, in my neighbour order (one per edge).
+        self.targets = tuple(tuple(2 * r + parity for r in neighbours) for parity in (0, 1))
+        # Per parity: reads my neighbours' values of a round out of the outbox, in neighbour order.
+        self.getters = tuple(_reader([2 * s + parity for s in neighbours]) for parity in (0, 1))
 
     def publish(self, value: Any) -> None:
         """Give ``value`` to every neighbour for this round (hot)."""
         if self.published:
             raise RuntimeError("publish twice in one round: gather the neighbours' values first")
         self.published = True
-        values, counts, shift = self.values, self.counts, self.shift
-        for slot in self.targets[self.round & 1]:
-            values[slot] = value
-            index = slot >> shift
+        parity = self.round & 1
+        self.outbox[self.index + parity] = value
+        counts = self.counts
+        for index in self.targets[parity]:
             left = counts[index] - 1
             counts[index] = left
-            if not left and self.ports[index >> 1].parked:
-                self.ports[index >> 1].complete(index)
+            if not left:
+                port = self.ports[index >> 1]
+                if port.parked:
+                    port.complete(index)
 
     def gather(self) -> Any:
         """An awaitable that completes when all neighbours' values of this round are in (hot).
@@ -123,10 +128,9 @@ class Port:
 
     def complete(self, index: int) -> None:
         """All values of a round are in: hand them over, re-arm the count, wake the member."""
-        start = index << self.shift
-        degree = self.degree
-        self.heard = self.values[start : start + degree]
+        self.heard = self.getters[index & 1](self.outbox)
         counts = self.counts
+        degree = self.degree
         counts[index] = degree
         self.early += degree - counts[index ^ 1]
         if self.parked:
@@ -135,6 +139,16 @@ class Port:
             if agent._wait != -1:  # kernel.wake, inlined
                 agent._wait = -1
                 self.ready.append(agent)
+
+
+def _reader(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """A C-level read of ``positions`` out of a list, always as a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    if positions:
+        single = positions[0]
+        return lambda values: (values[single],)
+    return lambda values: ()
 
 
 class Exchange:
@@ -147,38 +161,14 @@ class Exchange:
 
     def __init__(self, engine: Engine, neighbours: Sequence[Sequence[int]]) -> None:
         self.kernel = engine.kernel
-        count = len(neighbours)
-        heard = [Counter(ns) for ns in neighbours]
-        for member, ns in enumerate(neighbours):
-            for other in ns:
-                if not 0 <= other < count:
-                    raise ValueError(
-                        f"member {member} names neighbour {other!r}: members are 0 .. {count - 1}"
-                    )
-                if heard[other][member] != heard[member][other]:
-                    raise ValueError(
-                        f"neighbours are not symmetric: {other} is a neighbour of {member} "
-                        f"{heard[member][other]} time(s), {member} of {other} {heard[other][member]}"
-                    )
-        # All members' slots and counts in two flat lists, so a publish touches little memory:
-        # member m's values of parity p sit at (2m + p) << shift onwards, its count at 2m + p.
-        self.shift = max((len(ns) for ns in neighbours), default=0).bit_length()
+        _check_symmetric(neighbours)
+        # All members' values and counts in two flat lists, so a publish touches little memory:
+        # member m's value and count of parity p sit at 2m + p.
         self.counts = [len(ns) for ns in neighbours for _ in (0, 1)]
-        self.values: list[Any] = [None] * (len(self.counts) << self.shift)
-        self.ports: list[Port] = [Port(self, member, len(ns)) for member, ns in enumerate(neighbours)]
+        self.outbox: list[Any] = [None] * len(self.counts)
+        self.ports: list[Port] = [Port(self, member, ns) for member, ns in enumerate(neighbours)]
         for port in self.ports:
             port.ports = self.ports
-        # positions[r][s]: where sender s's values go among r's slots (several for a repeated edge).
-        positions: list[dict[int, list[int]]] = [{} for _ in range(count)]
-        for receiver, ns in enumerate(neighbours):
-            for position, sender in enumerate(ns):
-                positions[receiver].setdefault(sender, []).append(position)
-        for sender, ns in enumerate(neighbours):
-            # In the sender's own neighbour order, which is also the order receivers are woken in.
-            targets = [(r, positions[r][sender].pop(0)) for r in ns]
-            self.ports[sender].targets = tuple(
-                tuple(((2 * r + parity) << self.shift) + pos for r, pos in targets) for parity in (0, 1)
-            )
 
     def join(self, agent: Agent, member: int) -> Port:
         """Bind ``agent`` to member ``member`` and return its port."""
@@ -187,3 +177,18 @@ class Exchange:
             raise ValueError(f"member {member} already belongs to {port.agent!r}")
         port.agent = agent
         return port
+
+
+def _check_symmetric(neighbours: Sequence[Sequence[int]]) -> None:
+    """Whoever I hear from must hear from me, as many times: else a count never reaches zero."""
+    count = len(neighbours)
+    heard = [Counter(ns) for ns in neighbours]
+    for member, ns in enumerate(neighbours):
+        for other in ns:
+            if not 0 <= other < count:
+                raise ValueError(f"member {member} names neighbour {other!r}: members are 0 .. {count - 1}")
+            if heard[other][member] != heard[member][other]:
+                raise ValueError(
+                    f"neighbours are not symmetric: {other} is a neighbour of {member} "
+                    f"{heard[member][other]} time(s), {member} of {other} {heard[other][member]}"
+                )
