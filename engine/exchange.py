@@ -103,8 +103,16 @@ class Port:
             counts[index] = left
             if not left:
                 port = self.ports[index >> 1]
-                if port.parked:
-                    port.complete(index)
+                if port.parked:  # port.complete(index), inlined: once per member and round
+                    port.heard = port.getters[parity](self.outbox)
+                    degree = port.degree
+                    counts[index] = degree
+                    port.early += degree - counts[index ^ 1]
+                    port.parked = False
+                    agent = port.agent
+                    if agent._wait != -1:  # kernel.wake, inlined
+                        agent._wait = -1
+                        self.ready.append(agent)
 
     def gather(self) -> Any:
         """An awaitable that completes when all neighbours' values of this round are in (hot).
@@ -127,18 +135,16 @@ class Port:
         return _PARK
 
     def complete(self, index: int) -> None:
-        """All values of a round are in: hand them over, re-arm the count, wake the member."""
+        """All values of a round were in when it was gathered: hand them over, re-arm the count.
+
+        (When the last value comes in while the member waits, ``publish`` does
+        this itself and wakes the member.)
+        """
         self.heard = self.getters[index & 1](self.outbox)
         counts = self.counts
         degree = self.degree
         counts[index] = degree
         self.early += degree - counts[index ^ 1]
-        if self.parked:
-            self.parked = False
-            agent = self.agent
-            if agent._wait != -1:  # kernel.wake, inlined
-                agent._wait = -1
-                self.ready.append(agent)
 
 
 def _reader(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:

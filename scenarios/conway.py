@@ -114,9 +114,8 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     me = ctx.id
     port = world.exchange.join(ctx, me)
     publish, gather, work = port.publish, port.gather, ctx.work
-    report = world.report
-    duration = world.compute_time
-    for gen in range(world.generations):
+    pending, cells, duration = world.pending, world.cells, world.compute_time
+    for gen in range(1, world.generations + 1):
         publish(alive)
         await gather()
         live = sum(port.heard)
@@ -124,7 +123,14 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
         new = 1 if live == 3 or (live == 2 and alive) else 0
         await work("compute", duration)
         alive = new
-        report(me, gen + 1, alive)
+        # world.report(me, gen, alive), inlined: a call costs as much as the rest of it.
+        entry = pending.get(gen) or world.open(gen)
+        entry[1][me] = alive
+        if cells[me] < _FIRST_ERROR:
+            cells[me] = alive
+        entry[0] -= 1
+        if not entry[0]:
+            world.judge(gen)
 
 
 async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
@@ -211,34 +217,37 @@ class ConwayWorld(World):
         # item); ``state`` is numpy's view of it.
         self.cells = bytearray(initial.astype(np.uint8).tobytes())
         self.state = np.frombuffer(self.cells, dtype=np.uint8)
-        self._pending: dict[int, list[Any]] = {}  # generation -> [reports missing, bytearray]
+        self.pending: dict[int, list[Any]] = {}  # generation -> [reports missing, bytearray]
         population = int(np.count_nonzero(initial))
         self.population = Series("population", [0.0], [float(population)])
         self.logic = Series("logic errors", [0.0], [0.0])
         self.drift = Series("drift errors", [0.0], [0.0])
 
     def report(self, agent: int, gen: int, alive: int) -> None:
-        """An agent computed its state for generation ``gen`` (hot)."""
-        entry = self._pending.get(gen)
-        if entry is None:
-            entry = self._pending[gen] = [len(self.cells), bytearray(_UNREPORTED * len(self.cells))]
+        """An agent computed its state for generation ``gen`` (lossless cells inline this)."""
+        entry = self.pending.get(gen) or self.open(gen)
         entry[1][agent] = alive
         cells = self.cells
-        if cells[agent] < _FIRST_ERROR:
+        if cells[agent] < _FIRST_ERROR:  # an error on screen stays until the next verdict
             cells[agent] = alive
         entry[0] -= 1
         if not entry[0]:
-            self._judge(gen, entry[1])
+            self.judge(gen)
 
-    def _judge(self, gen: int, grid: bytearray) -> None:
+    def open(self, gen: int) -> list[Any]:
+        """The first report of ``gen``: [reports missing, the generation's observed grid]."""
+        entry = self.pending[gen] = [len(self.cells), bytearray(_UNREPORTED * len(self.cells))]
+        return entry
+
+    def judge(self, gen: int) -> None:
         """Every agent reported ``gen``: check it and show its errors."""
-        del self._pending[gen]
+        grid = self.pending.pop(gen)[1]
         assert gen == self.validator.generation + 1, "generations complete in order"
         check = self.validator.check(np.frombuffer(grid, dtype=np.uint8))
         self.observed = self.validator.observed
         self.last_check = check
         verdict = check.cells.ravel()
-        ahead = self._pending.get(gen + 1)
+        ahead = self.pending.get(gen + 1)
         if ahead is None:
             self.state[:] = verdict
         else:  # cells that already computed the next generation keep showing it
@@ -280,7 +289,7 @@ class ConwayWorld(World):
 
     def reached(self, agent: int) -> int:
         """The last generation an agent has computed."""
-        ahead = [gen for gen, (_, grid) in self._pending.items() if grid[agent] != _UNREPORTED[0]]
+        ahead = [gen for gen, (_, grid) in self.pending.items() if grid[agent] != _UNREPORTED[0]]
         return max(ahead, default=self.validator.generation)
 
     def describe_agent(self, agent: int) -> dict[str, str]:
