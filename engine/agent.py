@@ -130,8 +130,13 @@ class Agent:
         duration 0 there is no sleep, so it does not yield unless it must wait
         for a constraint; if nothing governs or watches it, it is only counted (hot).
         """
-        if not duration and self._governor.instant(self, name):
-            return _DONE  # completes at once, without a frame
+        if not duration:
+            governor = self._governor
+            if not (governor._constraints or governor._started_subs or governor._finished_subs):
+                governor.bus.emitted += 2  # nothing governs or watches any task: only counted
+                return _DONE  # completes at once, without a frame
+            if governor.instant(self, name):
+                return _DONE
         if not duration >= 0:
             raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
         return self._work(name, duration)
