@@ -132,7 +132,9 @@ class Agent:
         """
         if not duration:
             governor = self._governor
-            if not (governor._constraints or governor._started_subs or governor._finished_subs):
+            if not (
+                governor._constraints or governor._on_started.call or governor._on_finished.call
+            ):
                 governor.bus.emitted += 2  # nothing governs or watches any task: only counted
                 return _DONE  # completes at once, without a frame
             if governor.instant(self, name):

@@ -34,7 +34,7 @@ class Engine:
         self.kernel = Kernel(self.bus)
         self.governor = Governor(self.kernel, self.bus)
         self.agents: list[Agent] = []
-        self._started_subs = self.bus.subscribers(AgentStarted)
+        self._on_started = self.bus.outlet(AgentStarted)
 
     # -- time ------------------------------------------------------------------
 
@@ -87,10 +87,9 @@ class Engine:
         agent._coro = coro
         self.agents.append(agent)
         self.bus.emitted += 1
-        if self._started_subs:
-            ev = AgentStarted(self.kernel.now, agent_id, "", agent.name)
-            for sub in self._started_subs:
-                sub(ev)
+        deliver = self._on_started.call
+        if deliver is not None:
+            deliver(AgentStarted(self.kernel.now, agent_id, "", agent.name))
         self.kernel.start(agent)
         return agent
 

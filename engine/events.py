@@ -91,42 +91,74 @@ EVENT_TYPES: tuple[type[Event], ...] = (
 Subscriber = Callable[[Any], None]
 
 
+class Outlet:
+    """Where events of one type go: ``call`` is None while nobody listens.
+
+    With one subscriber ``call`` is that subscriber itself, so the hot path
+    makes one call and no loop; with several it is a fan-out over a snapshot
+    taken when the subscriptions last changed (a change made during a
+    delivery applies from the next event).
+    """
+
+    __slots__ = ("_snapshot", "call", "subs")
+
+    def __init__(self) -> None:
+        self.subs: list[Subscriber] = []
+        self.call: Subscriber | None = None
+        self._snapshot: tuple[Subscriber, ...] = ()
+
+    def changed(self) -> None:
+        """Recompute ``call`` after ``subs`` changed."""
+        subs = self._snapshot = tuple(self.subs)
+        self.call = None if not subs else subs[0] if len(subs) == 1 else self._fan_out
+
+    def _fan_out(self, event: Event) -> None:
+        for fn in self._snapshot:
+            fn(event)
+
+
 class EventBus:
     """Delivers events by type to synchronous subscribers.
 
-    Each concrete event type has one subscriber list that never changes
-    identity, so emitters can hold a reference to it and skip building an
-    event when nobody listens.
+    Each concrete event type has one ``Outlet`` that never changes identity,
+    so emitters can hold it and skip building an event when nobody listens.
     """
 
     def __init__(self) -> None:
         self.emitted = 0
-        self._lists: dict[type, list[Subscriber]] = {t: [] for t in EVENT_TYPES}
+        self._outlets: dict[type, Outlet] = {t: Outlet() for t in EVENT_TYPES}
+
+    def outlet(self, event_type: type[Event]) -> Outlet:
+        """The live outlet of one concrete event type."""
+        return self._outlets[event_type]
 
     def subscribers(self, event_type: type[Event]) -> list[Subscriber]:
-        """The live subscriber list of one concrete event type."""
-        return self._lists[event_type]
+        """The subscribers of one concrete event type, in subscription order (read only)."""
+        return self._outlets[event_type].subs
 
     def subscribe(self, event_type: type[Event], fn: Subscriber) -> Callable[[], None]:
         """Call ``fn(event)`` for every event of ``event_type`` (or a subclass).
 
         Returns a function that removes the subscription.
         """
-        targets = [lst for t, lst in self._lists.items() if issubclass(t, event_type)]
+        targets = [out for t, out in self._outlets.items() if issubclass(t, event_type)]
         if not targets:
             raise ValueError(f"unknown event type {event_type!r}")
-        for lst in targets:
-            lst.append(fn)
+        for out in targets:
+            out.subs.append(fn)
+            out.changed()
 
         def unsubscribe() -> None:
-            for lst in targets:
-                if fn in lst:
-                    lst.remove(fn)
+            for out in targets:
+                if fn in out.subs:
+                    out.subs.remove(fn)
+                    out.changed()
 
         return unsubscribe
 
     def emit(self, event: Event) -> None:
         """Count the event and hand it to its subscribers."""
         self.emitted += 1
-        for fn in self._lists[type(event)]:
-            fn(event)
+        call = self._outlets[type(event)].call
+        if call is not None:
+            call(event)

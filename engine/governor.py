@@ -48,10 +48,10 @@ class Governor:
         self._agent_scoped = 0
         # Tasks that started and have not finished: a new concurrency limit counts them.
         self._running: set[Task] = set()
-        self._blocked_subs = bus.subscribers(TaskBlocked)
-        self._started_subs = bus.subscribers(TaskStarted)
-        self._finished_subs = bus.subscribers(TaskFinished)
-        self._changed_subs = bus.subscribers(ConstraintChanged)
+        self._on_blocked = bus.outlet(TaskBlocked)
+        self._on_started = bus.outlet(TaskStarted)
+        self._on_finished = bus.outlet(TaskFinished)
+        self._on_changed = bus.outlet(ConstraintChanged)
 
     # -- the task path (hot) -----------------------------------------------------
 
@@ -86,27 +86,25 @@ class Governor:
             else:
                 started = self._walk(task)
             if not started:
-                subs = self._blocked_subs
-                if subs:
+                deliver = self._on_blocked.call
+                if deliver is not None:
                     ev = _new(TaskBlocked)
                     ev.time = now
                     ev.agent = agent.id
                     ev.task = name
                     ev.reason = task.waiting_on.reason
-                    for fn in subs:
-                        fn(ev)
+                    deliver(ev)
                 return False
         task.started = now
         self._running.add(task)
-        subs = self._started_subs
-        if subs:
+        deliver = self._on_started.call
+        if deliver is not None:
             ev = _new(TaskStarted)
             ev.time = now
             ev.agent = agent.id
             ev.task = name
             ev.waited = 0.0
-            for fn in subs:
-                fn(ev)
+            deliver(ev)
         return True
 
     def instant(self, agent: Agent, name: str) -> bool:
@@ -116,7 +114,7 @@ class Governor:
         runs, so its start and finish are two counted events and no more.
         False: something applies, take the full path (``begin`` / ``finish``).
         """
-        if self._started_subs or self._finished_subs:
+        if self._on_started.call is not None or self._on_finished.call is not None:
             return False
         cons = self._cache.get((agent.id, name) if self._agent_scoped else name)
         if cons is None:
@@ -163,15 +161,14 @@ class Governor:
         self._running.add(task)
         agent = task.agent
         self.bus.emitted += 1
-        subs = self._started_subs
-        if subs:
+        deliver = self._on_started.call
+        if deliver is not None:
             ev = _new(TaskStarted)
             ev.time = now
             ev.agent = agent.id
             ev.task = task.name
             ev.waited = now - task.created
-            for fn in subs:
-                fn(ev)
+            deliver(ev)
         if agent._wait != -1:  # kernel.wake, inlined; a task waiter has no timer to go stale
             agent._wait = -1
             kernel._ready.append(agent)
@@ -181,16 +178,15 @@ class Governor:
         self._running.discard(task)
         now = self.kernel.now
         self.bus.emitted += 1
-        subs = self._finished_subs
-        if subs:
+        deliver = self._on_finished.call
+        if deliver is not None:
             ev = _new(TaskFinished)
             ev.time = now
             ev.agent = task.agent.id
             ev.task = task.name
             ev.status = status
             ev.duration = now - task.started
-            for fn in subs:
-                fn(ev)
+            deliver(ev)
         cons = task.cons
         if len(cons) != 1:
             for c in cons:
@@ -219,10 +215,10 @@ class Governor:
             task.waiting_on = None
         now = self.kernel.now
         self.bus.emitted += 1
-        if self._finished_subs:
+        deliver = self._on_finished.call
+        if deliver is not None:
             ev = TaskFinished(now, task.agent.id, task.name, status, 0.0)
-            for fn in self._finished_subs:
-                fn(ev)
+            deliver(ev)
         for c in task.cons[: task.i]:
             c.release()
 
@@ -368,10 +364,10 @@ class Governor:
         value = c.setting() if c.expires_at is None else f"{c.setting()} until {c.expires_at:g}"
         self.log.append((now, action, c.kind, c.scope.text, value))
         self.bus.emitted += 1
-        if self._changed_subs:
+        deliver = self._on_changed.call
+        if deliver is not None:
             ev = ConstraintChanged(now, -1, "", c.scope.text, c.kind, action, value)
-            for fn in self._changed_subs:
-                fn(ev)
+            deliver(ev)
 
 
 def _check_ttl(ttl: float | None) -> None:

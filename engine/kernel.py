@@ -110,8 +110,8 @@ class Kernel:
         self._heap: list[tuple[float, int, object]] = []
         self._ready: deque[Agent] = deque()
         self._seqs = itertools.count()
-        self._finished_subs = bus.subscribers(AgentFinished)
-        self._failed_subs = bus.subscribers(AgentFailed)
+        self._on_finished = bus.outlet(AgentFinished)
+        self._on_failed = bus.outlet(AgentFailed)
 
     # -- scheduling primitives -------------------------------------------------
 
@@ -252,13 +252,11 @@ class Kernel:
         bus = self.bus
         bus.emitted += 1
         if error is None:
-            if self._finished_subs:
-                ev = AgentFinished(self.now, agent.id, "", status)
-                for fn in self._finished_subs:
-                    fn(ev)
+            deliver = self._on_finished.call
+            if deliver is not None:
+                deliver(AgentFinished(self.now, agent.id, "", status))
         else:
             agent.error = error
-            if self._failed_subs:
-                ev = AgentFailed(self.now, agent.id, "", error)
-                for fn in self._failed_subs:
-                    fn(ev)
+            deliver = self._on_failed.call
+            if deliver is not None:
+                deliver(AgentFailed(self.now, agent.id, "", error))
