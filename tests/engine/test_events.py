@@ -80,4 +80,5 @@ def test_engine_events_reach_a_lone_subscriber() -> None:
 
     engine.spawn(idle, name="one")
     engine.spawn(idle, name="two")
+    engine.run()
     assert names == ["one", "two"]
