@@ -118,6 +118,21 @@ def test_max_steps_bounds_a_slice(engine: Engine) -> None:
     assert not engine.step()
 
 
+@pytest.mark.parametrize("budget", [1, 255, 256, 257, 700])
+def test_step_counts_and_horizons_hold_across_the_run_loops_chunks(engine: Engine, budget: int) -> None:
+    """run() steps in chunks of 256: budgets, the horizon and stale timers straddle them exactly."""
+    log: list = []
+    for _ in range(300):
+        engine.spawn(sleeper, [1.0, 1.0, 1.0], log)  # 300 x 4 steps, at times 0, 1, 2, 3
+    taken = engine.run(until=2.0, max_steps=budget)
+    assert taken == min(budget, 900)
+    assert engine.kernel.steps == taken
+    rest = engine.run(until=2.0)
+    assert taken + rest == 900 and engine.now == 2.0
+    assert len(log) == 600 and log[-1] == (2.0, 299)
+    assert engine.run() == 300 and engine.now == 3.0
+
+
 def test_sleep_forever_ends_only_by_cancel(engine: Engine, rec: Recorder) -> None:
     async def forever(ctx) -> None:
         await ctx.sleep(math.inf)
