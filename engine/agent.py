@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Coroutine, Generator, Iterable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
+from engine.awaitables import DONE, PARK
 from engine.kernel import PARKED, RUNNING
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
-from engine.tasks import _DONE, Task
+from engine.tasks import Task
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -27,20 +28,6 @@ _new = object.__new__
 def derive_seed(run_seed: int, agent_id: int) -> int:
     """The seed of one agent's private random stream within a run."""
     return (run_seed << 32) | agent_id
-
-
-class _Parked:
-    """Awaited by an agent that has already parked itself: yields to the kernel once.
-
-    ``__await__`` is a C-level iterator over one item, so awaiting it builds
-    no Python frame; a cancellation is raised at the agent's ``await``.
-    """
-
-    __slots__ = ()
-    __await__ = (None,).__iter__
-
-
-_PARKED: Awaitable[None] = _Parked()  # type: ignore[assignment]
 
 
 class Agent:
@@ -109,7 +96,7 @@ class Agent:
         kernel = self._kernel
         seq = self._wait = next(kernel._seqs)
         heappush(kernel._heap, (kernel.now + delay, seq, self))
-        return _PARKED
+        return PARK
 
     def task(self, name: str) -> Task:
         """A governed task: ``async with ctx.task("work"): ...``."""
@@ -132,13 +119,11 @@ class Agent:
         """
         if not duration:
             governor = self._governor
-            if not (
-                governor._constraints or governor._on_started.call or governor._on_finished.call
-            ):
+            if not (governor._constraints or governor._on_started.call or governor._on_finished.call):
                 governor.bus.emitted += 2  # nothing governs or watches any task: only counted
-                return _DONE  # completes at once, without a frame
+                return DONE  # completes at once, without a frame
             if governor.instant(self, name):
-                return _DONE
+                return DONE
         if not duration >= 0:
             raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
         return self._work(name, duration)

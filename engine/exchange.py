@@ -24,27 +24,11 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from engine.awaitables import DONE, PARK
+
 if TYPE_CHECKING:
     from engine.agent import Agent
     from engine.engine import Engine
-
-
-class _Park:
-    """Awaited by a member that must wait: yields once to the kernel, with no Python frame."""
-
-    __slots__ = ()
-    __await__ = (None,).__iter__
-
-
-class _Done:
-    """Awaited by a member whose values are all in: completes at once."""
-
-    __slots__ = ()
-    __await__ = ().__iter__
-
-
-_PARK = _Park()
-_DONE = _Done()
 
 
 class Port:
@@ -127,12 +111,12 @@ class Port:
         self.round += 1
         if not self.counts[index]:
             self.complete(index)
-            return _DONE
+            return DONE
         # PARKED until the last neighbour's value completes the round. A member cancelled
         # here leaves the exchange: its neighbours would wait for it forever anyway.
         self.agent._wait = -2
         self.parked = True
-        return _PARK
+        return PARK
 
     def complete(self, index: int) -> None:
         """All values of a round were in when it was gathered: hand them over, re-arm the count.

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Generator
+from collections.abc import Awaitable, Generator
 from typing import TYPE_CHECKING
 
+from engine.awaitables import DONE
 from engine.kernel import PARKED, Cancelled
 
 if TYPE_CHECKING:
     from engine.agent import Agent
     from engine.constraints import Constraint
-
-
-class _Done:
-    """An awaitable that completes at once with None (``__aexit__`` needs no wait).
-
-    ``__await__`` is a C-level iterator factory: no Python frame per await.
-    """
-
-    __slots__ = ()
-    __await__ = ().__iter__
-
-
-_DONE = _Done()
 
 
 class Task:
@@ -66,7 +54,7 @@ class Task:
             raise
         return self
 
-    def __aexit__(self, exc_type, exc, tb) -> _Done:
+    def __aexit__(self, exc_type, exc, tb) -> Awaitable[None]:
         if exc_type is None:
             status = "ok"
         elif issubclass(exc_type, Cancelled):
@@ -74,7 +62,7 @@ class Task:
         else:
             status = "failed"
         self.agent._governor.finish(self, status)
-        return _DONE
+        return DONE
 
     def __repr__(self) -> str:
         state = "running" if self.started is not None else "waiting"
