@@ -40,6 +40,7 @@ class Agent:
         "_governor",
         "_kernel",
         "_random",
+        "_task",
         "_wait",
         "engine",
         "error",
@@ -59,6 +60,7 @@ class Agent:
         self._done = False
         self._box: Mailbox | None = None
         self._random: random.Random | None = None
+        self._task: Task | None = None  # the innermost running governed task
 
     @property
     def now(self) -> float:

@@ -33,7 +33,7 @@ class Engine:
         self.bus = EventBus()
         self.kernel = Kernel(self.bus)
         self.governor = Governor(self.kernel, self.bus)
-        self.agents: list[Agent] = []
+        self.agents: list[Agent] = self.governor.agents
         self._on_started = self.bus.outlet(AgentStarted)
 
     # -- time ------------------------------------------------------------------

@@ -46,8 +46,9 @@ class Governor:
         self._constraints: dict[tuple[str, str], Constraint] = {}
         self._cache: dict[object, tuple[Constraint, ...]] = {}
         self._agent_scoped = 0
-        # Tasks that started and have not finished: a new concurrency limit counts them.
-        self._running: set[Task] = set()
+        # The engine's agents; each chains its running tasks (``Agent._task``, ``Task.outer``),
+        # which a new concurrency limit counts.
+        self.agents: list[Agent] = []
         self._on_blocked = bus.outlet(TaskBlocked)
         self._on_started = bus.outlet(TaskStarted)
         self._on_finished = bus.outlet(TaskFinished)
@@ -96,7 +97,8 @@ class Governor:
                     deliver(ev)
                 return False
         task.started = now
-        self._running.add(task)
+        task.outer = agent._task
+        agent._task = task
         deliver = self._on_started.call
         if deliver is not None:
             ev = _new(TaskStarted)
@@ -158,8 +160,9 @@ class Governor:
         kernel = self.kernel
         now = kernel.now
         task.started = now
-        self._running.add(task)
         agent = task.agent
+        task.outer = agent._task
+        agent._task = task
         self.bus.emitted += 1
         deliver = self._on_started.call
         if deliver is not None:
@@ -175,14 +178,18 @@ class Governor:
 
     def finish(self, task: Task, status: str) -> None:
         """A running task ended: report it, then hand its slots on (hot)."""
-        self._running.discard(task)
+        agent = task.agent
+        if agent._task is task:
+            agent._task = task.outer
+        else:
+            task.unchain()  # an outer task ends before an inner one
         now = self.kernel.now
         self.bus.emitted += 1
         deliver = self._on_finished.call
         if deliver is not None:
             ev = _new(TaskFinished)
             ev.time = now
-            ev.agent = task.agent.id
+            ev.agent = agent.id
             ev.task = task.name
             ev.status = status
             ev.duration = now - task.started
@@ -320,11 +327,14 @@ class Governor:
 
     def _adopt(self, c: Concurrency) -> None:
         """A new limit counts the matching tasks already running; they release it when done."""
-        for task in self._running:
-            if c.scope.matches(task.agent.name, task.name):
-                task.cons += (c,)
-                task.i += 1
-                c.held += 1
+        for agent in self.agents:
+            task = agent._task
+            while task is not None:
+                if c.scope.matches(agent.name, task.name):
+                    task.cons += (c,)
+                    task.i += 1
+                    c.held += 1
+                task = task.outer
         c.max_held = max(c.max_held, c.held)
 
     def _drop(self, c: Constraint, action: str) -> None:

@@ -23,7 +23,7 @@ class Task:
     set by ``Governor.begin``.
     """
 
-    __slots__ = ("agent", "cons", "created", "gen", "i", "name", "started", "waiting_on")
+    __slots__ = ("agent", "cons", "created", "gen", "i", "name", "outer", "started", "waiting_on")
 
     agent: Agent
     name: str
@@ -33,6 +33,7 @@ class Task:
     waiting_on: Constraint | None
     created: float
     started: float | None
+    outer: Task | None  # while running: the agent's task that was running when it started
 
     @types.coroutine
     def __aenter__(self) -> Generator[None, None, Task]:
@@ -63,6 +64,14 @@ class Task:
             status = "failed"
         self.agent._governor.finish(self, status)
         return DONE
+
+    def unchain(self) -> None:
+        """Leave the agent's chain of running tasks from the middle (it was not the innermost)."""
+        inner = self.agent._task
+        while inner is not None and inner.outer is not self:
+            inner = inner.outer
+        if inner is not None:
+            inner.outer = self.outer
 
     def __repr__(self) -> str:
         state = "running" if self.started is not None else "waiting"

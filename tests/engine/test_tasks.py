@@ -275,3 +275,29 @@ def test_a_subscriber_cancelling_the_agent_as_it_blocks_frees_its_place(
     assert rec.tasks()[1:3] == [("blocked", 0.0, 1, "work"), ("finished", 0.0, 1, "work", "cancelled", 0.0)]
     assert starts(rec) == [(0.0, 0), (1.0, 2)]
     assert rec.rows("ended")[0] == ("ended", 0.0, 1, "cancelled")
+
+
+def test_a_new_limit_counts_nested_tasks_even_when_they_end_out_of_order(
+    engine: Engine, rec: Recorder
+) -> None:
+    """Running tasks are chained per agent; an outer task may end before its inner one."""
+
+    async def overlapping(ctx) -> None:
+        outer = ctx.task("work")
+        await outer.__aenter__()
+        async with ctx.task("work"):
+            await ctx.sleep(1.0)
+            await outer.__aexit__(None, None, None)  # the outer one ends first, at 1.0
+            await ctx.sleep(1.0)
+
+    engine.spawn(overlapping)
+    engine.call_at(0.5, lambda: engine.concurrency("task:work", 2))
+    engine.spawn(worker, 0.75, 1.0)  # must wait: both of agent 0's tasks hold slots
+    engine.spawn(worker, 0.75, 1.0)
+    engine.run(until=0.75)
+    c = engine.constraint("task:work", "concurrency")
+    assert (c.statistics().running, c.statistics().waiting) == (2, 2)
+    engine.run()
+    assert starts(rec)[2:] == [(1.0, 1), (2.0, 2)]
+    assert c.statistics().running == 0
+    assert engine.agents[0]._task is None
