@@ -70,9 +70,11 @@ class Port:
         self.ports: list[Port] = []
         self.early = 0  # values of the next round already in when this one completed
         # Per parity: the receivers' count positions, in my neighbour order (one per edge).
-        self.targets = tuple(tuple(2 * r + parity for r in neighbours) for parity in (0, 1))
+        # The position ints are the exchange's shared ones: neighbours use the same objects.
+        at = exchange.positions
+        self.targets = tuple(tuple(at[2 * r + parity] for r in neighbours) for parity in (0, 1))
         # Per parity: reads my neighbours' values of a round out of the outbox, in neighbour order.
-        self.getters = tuple(_reader([2 * s + parity for s in neighbours]) for parity in (0, 1))
+        self.getters = tuple(_reader([at[2 * s + parity] for s in neighbours]) for parity in (0, 1))
 
     def publish(self, value: Any) -> None:
         """Give ``value`` to every neighbour for this round (hot)."""
@@ -156,6 +158,9 @@ class Exchange:
         # member m's value and count of parity p sit at 2m + p.
         self.counts = [len(ns) for ns in neighbours for _ in (0, 1)]
         self.outbox: list[Any] = [None] * len(self.counts)
+        # One int object per position, shared by every port that names it: a publish then
+        # reads ints its neighbours just touched instead of eight of its own (fewer cache misses).
+        self.positions = list(range(len(self.counts)))
         self.ports: list[Port] = [Port(self, member, ns) for member, ns in enumerate(neighbours)]
         for port in self.ports:
             port.ports = self.ports
