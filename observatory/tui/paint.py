@@ -1,0 +1,125 @@
+"""Grid cells straight to ANSI text, a whole block of rows at once (numpy, no Textual).
+
+A terminal cell shows two grid cells with the upper half block ``▀``:
+foreground = top cell, background = bottom cell. Cells come as pair codes,
+``top << 15 | bottom`` with 15-bit colours (see ``codes``). ``Painter.encode``
+writes the changed cells of a block, left to right and top to bottom, as
+one string: a cursor move before each run of changed cells (a step right
+within a row), then per cell only the colour codes that differ from the
+terminal's colours after the cell before, then the character.
+
+A cell whose two halves have one colour needs one colour only: a space on
+that background, or a full block ``█`` when the foreground already has the
+colour (the background then stays as it was). Which colours the terminal
+holds after each cell follows from the cells before it; numpy finds them
+for all cells at once with running maxima of "last cell that set it".
+
+Colour codes come from Rich (the same codes Textual writes for these
+colours), made once per colour as they first appear.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.color import Color, ColorSystem
+
+from observatory.tui.codes import unpack
+
+UPPER, FULL = "▀", "█"
+RESET = "\x1b[0m"
+_COLORS = 1 << 15
+_MASK = _COLORS - 1
+# Systems with a code per colour that tells the colour apart well enough for the grid.
+SYSTEMS = (ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT)
+
+
+class Painter:
+    """Encodes changed grid cells as ANSI text for one colour system."""
+
+    def __init__(self, system: ColorSystem) -> None:
+        if system not in SYSTEMS:
+            raise ValueError(f"no direct painting in {system!r}")
+        self.system = system
+        # Per colour: "\x1b[38;...", ";48;...m" (after a foreground) and "\x1b[48;...m".
+        self._fg_open = np.full(_COLORS, "", dtype=object)
+        self._bg_after = np.full(_COLORS, "", dtype=object)
+        self._bg_alone = np.full(_COLORS, "", dtype=object)
+        self._known = np.zeros(_COLORS, dtype=bool)
+        self._right = np.array(["", "\x1b[C", *(f"\x1b[{n}C" for n in range(2, 1024))], dtype=object)
+
+    def _learn(self, codes: np.ndarray) -> None:
+        """Make the colour codes of colours not seen before."""
+        new = codes[~self._known[codes]]
+        if not new.size:
+            return
+        for code in np.unique(new).tolist():
+            color = Color.from_rgb(*unpack(code)).downgrade(self.system)
+            fg = ";".join(color.get_ansi_codes(True))
+            bg = ";".join(color.get_ansi_codes(False))
+            self._fg_open[code] = f"\x1b[{fg}"
+            self._bg_after[code] = f";{bg}m"
+            self._bg_alone[code] = f"\x1b[{bg}m"
+        self._known[new] = True
+
+    def encode(self, keys: np.ndarray, changed: np.ndarray, x: int = 0, y: int = 0) -> str:
+        """The changed cells of ``keys`` (pair codes, one row per terminal row) as ANSI.
+
+        ``(x, y)`` is the screen cell (0-based) of ``keys[0, 0]``. Nothing is
+        assumed of the terminal's colours before; they are reset after.
+        """
+        rows, cols = np.nonzero(changed)
+        n = rows.size
+        if n == 0:
+            return ""
+        pairs = keys[rows, cols]
+        top = (pairs >> 15).astype(np.intp)
+        bottom = (pairs & _MASK).astype(np.intp)
+        self._learn(top)
+        self._learn(bottom)
+        order = np.arange(n)
+        half = top != bottom
+        # The foreground after each cell: the top of the last half-block cell (-1: unknown).
+        last = np.maximum.accumulate(np.where(half, order, -1))
+        fg_after = np.where(last >= 0, top[last], -1)
+        fg = np.empty(n, dtype=np.intp)
+        fg[0], fg[1:] = -1, fg_after[:-1]
+        # A one-colour cell of the foreground's colour is a full block: the background stays.
+        sets_bg = half | (bottom != fg)
+        last = np.maximum.accumulate(np.where(sets_bg, order, -1))
+        bg_after = np.where(last >= 0, bottom[last], -1)
+        bg = np.empty(n, dtype=np.intp)
+        bg[0], bg[1:] = -1, bg_after[:-1]
+        need_fg = half & (top != fg)
+        need_bg = sets_bg & (bottom != bg)
+
+        pieces = np.full((n, 4), "", dtype=object)
+        pieces[:, 0] = self._moves(rows, cols, x, y)
+        pieces[need_fg, 1] = self._fg_open[top[need_fg]]
+        both = need_fg & need_bg
+        pieces[both, 2] = self._bg_after[bottom[both]]
+        alone = need_bg & ~need_fg
+        pieces[alone, 2] = self._bg_alone[bottom[alone]]
+        pieces[need_fg & ~need_bg, 2] = "m"
+        glyph = np.where(half, UPPER, " ").astype(object)
+        glyph[~sets_bg & (bg != bottom)] = FULL
+        pieces[:, 3] = glyph
+        return "".join(pieces.ravel().tolist()) + RESET
+
+    def _moves(self, rows: np.ndarray, cols: np.ndarray, x: int, y: int) -> np.ndarray:
+        """The cursor move before each cell: none inside a run, a step right within a row."""
+        n = rows.size
+        moves = np.full(n, "", dtype=object)
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1)
+        first = np.ones(n, dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        gap = np.zeros(n, dtype=np.intp)
+        gap[1:] = cols[1:] - cols[:-1] - 1
+        step = starts & ~first & (gap < self._right.size)
+        moves[step] = self._right[gap[step]]
+        jump = np.flatnonzero(starts & ~step)
+        moves[jump] = [
+            f"\x1b[{y + r + 1};{x + c + 1}H"
+            for r, c in zip(rows[jump].tolist(), cols[jump].tolist(), strict=True)
+        ]
+        return moves
