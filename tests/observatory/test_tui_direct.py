@@ -84,7 +84,8 @@ def test_direct_frames_and_textual_updates_leave_the_terminal_as_a_full_redraw_w
                     grid.move_cursor(int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1])))
                 sent = feed.sent
                 grid.show(colors)
-                modes.append("direct" if feed.sent > sent else "textual" if not grid.painting_directly else "-")
+                direct = grid.painting_directly
+                modes.append("direct" if feed.sent > sent else "-" if direct else "textual")
                 # In the order they reach the terminal: the frame, then Textual's next update.
                 for text in written:
                     if type(text) is Frame:  # not Textual's other codes (the pointer's shape)
