@@ -44,6 +44,8 @@ class Painter:
         self._fg_open = np.full(_COLORS, "", dtype=object)
         self._bg_after = np.full(_COLORS, "", dtype=object)
         self._bg_alone = np.full(_COLORS, "", dtype=object)
+        self._fg_alone = np.full(_COLORS, "", dtype=object)
+        self._runs = np.empty((3, 0), dtype=object)
         self._known = np.zeros(_COLORS, dtype=bool)
         self._right = np.array(["", "\x1b[C", *(f"\x1b[{n}C" for n in range(2, 1024))], dtype=object)
 
@@ -59,6 +61,7 @@ class Painter:
             self._fg_open[code] = f"\x1b[{fg}"
             self._bg_after[code] = f";{bg}m"
             self._bg_alone[code] = f"\x1b[{bg}m"
+            self._fg_alone[code] = f"\x1b[{fg}m"
         self._known[new] = True
 
     def encode(self, keys: np.ndarray, changed: np.ndarray, x: int = 0, y: int = 0) -> str:
@@ -71,54 +74,75 @@ class Painter:
         n = rows.size
         if n == 0:
             return ""
-        pairs = keys[rows, cols]
+        cells = keys[rows, cols]
+        # Runs of changed cells; within a run, equal neighbours share one piece of text.
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1)
+        first = starts.copy()
+        first[1:] |= cells[1:] != cells[:-1]
+        group = np.flatnonzero(first)
+        count = np.diff(group, append=n)
+        pairs = cells[group]
         top = (pairs >> 15).astype(np.intp)
         bottom = (pairs & _MASK).astype(np.intp)
         self._learn(top)
         self._learn(bottom)
-        order = np.arange(n)
+        m = group.size
+        order = np.arange(m)
         half = top != bottom
-        # The foreground after each cell: the top of the last half-block cell (-1: unknown).
+        # The foreground after each piece: the top of the last half-block piece (-1: unknown).
         last = np.maximum.accumulate(np.where(half, order, -1))
-        fg_after = np.where(last >= 0, top[last], -1)
-        fg = np.empty(n, dtype=np.intp)
-        fg[0], fg[1:] = -1, fg_after[:-1]
+        fg = np.empty(m, dtype=np.intp)
+        fg[0] = -1
+        fg[1:] = np.where(last[:-1] >= 0, top[last[:-1]], -1)
         # A one-colour cell of the foreground's colour is a full block: the background stays.
         sets_bg = half | (bottom != fg)
         last = np.maximum.accumulate(np.where(sets_bg, order, -1))
-        bg_after = np.where(last >= 0, bottom[last], -1)
-        bg = np.empty(n, dtype=np.intp)
-        bg[0], bg[1:] = -1, bg_after[:-1]
+        bg = np.empty(m, dtype=np.intp)
+        bg[0] = -1
+        bg[1:] = np.where(last[:-1] >= 0, bottom[last[:-1]], -1)
         need_fg = half & (top != fg)
         need_bg = sets_bg & (bottom != bg)
 
-        pieces = np.full((n, 4), "", dtype=object)
-        pieces[:, 0] = self._moves(rows, cols, x, y)
-        pieces[need_fg, 1] = self._fg_open[top[need_fg]]
+        pieces = np.empty((m, 3), dtype=object)
+        pieces[:, 0] = self._moves(rows, cols, group, starts[group], x, y)
+        codes = pieces[:, 1]
+        codes[:] = ""
         both = need_fg & need_bg
-        pieces[both, 2] = self._bg_after[bottom[both]]
+        codes[both] = self._fg_open[top[both]] + self._bg_after[bottom[both]]
+        alone = need_fg & ~need_bg
+        codes[alone] = self._fg_alone[top[alone]]
         alone = need_bg & ~need_fg
-        pieces[alone, 2] = self._bg_alone[bottom[alone]]
-        pieces[need_fg & ~need_bg, 2] = "m"
-        glyph = np.where(half, UPPER, " ").astype(object)
-        glyph[~sets_bg & (bg != bottom)] = FULL
-        pieces[:, 3] = glyph
+        codes[alone] = self._bg_alone[bottom[alone]]
+        kind = np.where(half, 0, np.where(sets_bg | (bg == bottom), 1, 2))
+        pieces[:, 2] = self._glyphs(int(count.max()))[kind, count]
         return "".join(pieces.ravel().tolist()) + RESET
 
-    def _moves(self, rows: np.ndarray, cols: np.ndarray, x: int, y: int) -> np.ndarray:
-        """The cursor move before each cell: none inside a run, a step right within a row."""
-        n = rows.size
-        moves = np.full(n, "", dtype=object)
-        starts = np.ones(n, dtype=bool)
-        starts[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1] + 1)
-        first = np.ones(n, dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        gap = np.zeros(n, dtype=np.intp)
-        gap[1:] = cols[1:] - cols[:-1] - 1
-        step = starts & ~first & (gap < self._right.size)
-        moves[step] = self._right[gap[step]]
-        jump = np.flatnonzero(starts & ~step)
-        moves[jump] = [
+    def _glyphs(self, longest: int) -> np.ndarray:
+        """Runs of ``▀``, space and ``█`` (rows) of each length up to ``longest`` (columns)."""
+        if self._runs.shape[1] <= longest:
+            size = max(longest + 1, 2 * self._runs.shape[1])
+            runs = np.empty((3, size), dtype=object)
+            for i, glyph in enumerate((UPPER, " ", FULL)):
+                for k in range(size):
+                    runs[i, k] = glyph * k
+            self._runs = runs
+        return self._runs
+
+    def _moves(
+        self, rows: np.ndarray, cols: np.ndarray, pieces: np.ndarray, run_starts: np.ndarray, x: int, y: int
+    ) -> np.ndarray:
+        """The cursor move before each piece (first cells ``pieces``; ``run_starts`` says which
+        start a run): none inside a run, a step right within a row, else a jump."""
+        moves = np.full(pieces.size, "", dtype=object)
+        at = np.flatnonzero(run_starts)
+        cell = pieces[at]
+        before = np.maximum(cell - 1, 0)
+        gap = cols[cell] - cols[before] - 1
+        step = (cell > 0) & (rows[cell] == rows[before]) & (gap < self._right.size)
+        moves[at[step]] = self._right[gap[step]]
+        jump = cell[~step]
+        moves[at[~step]] = [
             f"\x1b[{y + r + 1};{x + c + 1}H"
             for r, c in zip(rows[jump].tolist(), cols[jump].tolist(), strict=True)
         ]
