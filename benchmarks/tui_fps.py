@@ -260,6 +260,7 @@ def tmux_cases() -> list[tuple[str, str, tuple[int, int]]]:
 
 CASES = [
     ("100x100, all cells change", BenchParams(100, "all"), None),
+    ("100x100, all cells change, zoom 2 (250x110 terminal)", BenchParams(100, "all"), (250, 110)),
     ("200x200, 5% random cells change", BenchParams(200, "sparse", 0.05), None),
     ("200x200, 5% clustered (a band of rows)", BenchParams(200, "clustered", 0.05), None),
     ("200x200, 5% random, in a 160x50 terminal (part in view)", BenchParams(200, "sparse", 0.05), (160, 50)),
