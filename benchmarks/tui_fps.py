@@ -248,13 +248,14 @@ def tmux_run(title: str, command: str, size: tuple[int, int], warm_up: float, re
 
 def tmux_cases() -> list[tuple[str, str, tuple[int, int]]]:
     demo = f"{sys.executable} -m benchmarks.tui_demo benchmarks/tui_fps.py"
-    observatory = Path(sys.executable).with_name("observatory")
+    fireflies = f"{Path(sys.executable).with_name('observatory')} run fireflies --width 100 --height 100"
     return [
         ("100x100, all cells change (one column per cell)", f"{demo} size=100 mode=all", (148, 53)),
         ("100x100, all cells change (zoom 2)", f"{demo} size=100 mode=all", (250, 110)),
         ("200x200, 5% random", f"{demo} size=200 mode=sparse", (250, 110)),
         ("200x200, 5% clustered", f"{demo} size=200 mode=clustered", (250, 110)),
-        ("fireflies 100x100 at speed 1", f"{observatory} run fireflies --width 100 --height 100", (148, 53)),
+        ("fireflies 100x100 at speed 1", fireflies, (148, 53)),
+        ("fireflies 100x100 at speed 1, zoom 2", fireflies, (250, 110)),
     ]
 
 
