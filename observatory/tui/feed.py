@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import deque
 from time import perf_counter
 
+from textual._ansi_sequences import SYNC_END, SYNC_START
 from textual.app import App
 from textual.drivers._writer_thread import WriterThread
 
@@ -82,6 +83,8 @@ class TerminalFeed:
         assert driver is not None
         threaded = self._install(driver)
         self.sent += 1
+        if self.app._sync_available:  # the terminal shows the frame at once, not half drawn
+            text = SYNC_START + text + SYNC_END
         driver.write(Frame(text))
         if not threaded:  # headless: nothing waits
             self._took()
