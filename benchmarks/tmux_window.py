@@ -60,6 +60,18 @@ class TmuxWindow:
                     found[name].append(float(match.group(1)))
         return found
 
+    def key_to_screen(self, key: str, pattern: str, timeout: float = 2.0) -> float | None:
+        """Seconds from sending ``key`` until ``pattern`` shows on the screen (None: it did not).
+
+        Includes tmux passing the key on and one capture of the screen (a few ms).
+        """
+        start = time.perf_counter()
+        self.keys(key)
+        while (elapsed := time.perf_counter() - start) < timeout:
+            if re.search(pattern, self.screen()):
+                return elapsed
+        return None
+
 
 def load() -> str:
     return f"load average {os.getloadavg()[0]:.2f}"

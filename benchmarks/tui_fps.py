@@ -23,7 +23,8 @@ other processes on the machine inflate it least.
 
 ``--tmux W`` runs the app live in tmux windows (a private tmux server each,
 COLORTERM=truecolor), waits W seconds, then reads fps (and achieved speed)
-off the status panel ``--readings`` times, a second apart: the grid at one
+off the status panel ``--readings`` times, a second apart (``--keys N``
+times N key presses from tmux to the status panel): the grid at one
 column per cell (100x100 in 148x53), zoomed (100x100 in 250x110: 200x100
 terminal cells), 200x200 in 250x110, and ``observatory run fireflies
 --width 100 --height 100`` at speed 1. ``benchmarks/tui_ceiling.py`` tells
@@ -246,6 +247,23 @@ def tmux_run(title: str, command: str, size: tuple[int, int], warm_up: float, re
         print(f"  achieved speed {_spread(found['achieved'])}")
 
 
+def key_latency(presses: int) -> None:
+    """Key to screen in tmux while 200x200 with 5% random changes runs: + and - in turn,
+    until the status panel shows the new requested speed."""
+    command = f"{sys.executable} -m benchmarks.tui_demo benchmarks/tui_fps.py size=200 mode=sparse"
+    size = (250, 110)
+    with TmuxWindow(f"COLORTERM=truecolor PYTHONPATH={os.getcwd()} {command}", *size) as window:
+        time.sleep(4)
+        times = []
+        for i in range(presses):
+            key, shown = ("+", "×2 requested") if i % 2 == 0 else ("-", "×1 requested")
+            found = window.key_to_screen(key, shown)
+            if found is not None:
+                times.append(found * 1000)
+            time.sleep(0.2)
+    print(f"tmux {size[0]}x{size[1]}, 200x200 5% random, key to screen (ms): {_spread(times)}")
+
+
 def tmux_cases() -> list[tuple[str, str, tuple[int, int]]]:
     demo = f"{sys.executable} -m benchmarks.tui_demo benchmarks/tui_fps.py"
     fireflies = f"{Path(sys.executable).with_name('observatory')} run fireflies --width 100 --height 100"
@@ -278,6 +296,7 @@ def main() -> None:
     parser.add_argument("--tmux", type=float, default=0, help="also run live in tmux: seconds to warm up")
     parser.add_argument("--readings", type=int, default=5, help="fps readings in tmux, a second apart")
     parser.add_argument("--only", default="", help="tmux cases whose title contains this")
+    parser.add_argument("--keys", type=int, default=0, help="also time this many key presses in tmux")
     args = parser.parse_args()
     print(f"{load()}; {args.colors} colours; medians over {args.frames} frames")
     for title, params, terminal in CASES if args.frames else ():
@@ -286,6 +305,9 @@ def main() -> None:
         for title, command, size in tmux_cases():
             if args.only in title:
                 tmux_run(title, command, size, args.tmux, args.readings)
+        print(load())
+    if args.keys:
+        key_latency(args.keys)
         print(load())
 
 
