@@ -9,10 +9,12 @@ within a row), then per cell only the colour codes that differ from the
 terminal's colours after the cell before, then the character.
 
 A cell whose two halves have one colour needs one colour only: a space on
-that background, or a full block ``█`` when the foreground already has the
-colour (the background then stays as it was). Which colours the terminal
-holds after each cell follows from the cells before it; numpy finds them
-for all cells at once with running maxima of "last cell that set it".
+that background, or a full block ``█`` in that foreground. Between two
+half-block cells such cells use the two in turn (starting with the one that
+has their colour already), so the terminal keeps the last two colours drawn
+and a colour coming back costs no code: with 4 colours a third fewer codes.
+Which colours the terminal holds after each cell then follows from the
+cells before it without a loop: numpy finds them for all cells at once.
 
 Colour codes come from Rich (the same codes Textual writes for these
 colours), made once per colour as they first appear.
@@ -90,19 +92,27 @@ class Painter:
         m = group.size
         order = np.arange(m)
         half = top != bottom
-        # The foreground after each piece: the top of the last half-block piece (-1: unknown).
-        last = np.maximum.accumulate(np.where(half, order, -1))
+        # One-colour pieces between two half-block ones take the background (a space) and the
+        # foreground (a full block) in turn, starting with the one that has their colour: the
+        # two colours last drawn stay on the terminal, and a colour that comes back costs no code.
+        last_half = np.maximum.accumulate(np.where(half, order, -1))
+        known = last_half >= 0
+        pre_fg = np.where(known, top[last_half], -1)
+        pre_bg = np.where(known, bottom[last_half], -1)
+        place = order - last_half  # of a one-colour piece in its sequence, from 1
+        starts_fg = bottom[np.minimum(last_half + 1, m - 1)] == pre_fg
+        on_fg = ~half & ((place % 2 == 1) == starts_fg)
+        before = np.empty(m, dtype=np.intp)
+        before[0] = -1
+        before[1:] = bottom[:-1]
+        fg_after = np.where(half | on_fg, top, np.where(place >= 2, before, pre_fg))
+        bg_after = np.where(half | ~on_fg, bottom, np.where(place >= 2, before, pre_bg))
         fg = np.empty(m, dtype=np.intp)
-        fg[0] = -1
-        fg[1:] = np.where(last[:-1] >= 0, top[last[:-1]], -1)
-        # A one-colour cell of the foreground's colour is a full block: the background stays.
-        sets_bg = half | (bottom != fg)
-        last = np.maximum.accumulate(np.where(sets_bg, order, -1))
         bg = np.empty(m, dtype=np.intp)
-        bg[0] = -1
-        bg[1:] = np.where(last[:-1] >= 0, bottom[last[:-1]], -1)
-        need_fg = half & (top != fg)
-        need_bg = sets_bg & (bottom != bg)
+        fg[0] = bg[0] = -1
+        fg[1:], bg[1:] = fg_after[:-1], bg_after[:-1]
+        need_fg = (half | on_fg) & (top != fg)
+        need_bg = (half | ~on_fg) & (bottom != bg)
 
         pieces = np.empty((m, 3), dtype=object)
         pieces[:, 0] = self._moves(rows, cols, group, starts[group], x, y)
@@ -114,7 +124,7 @@ class Painter:
         codes[alone] = self._fg_alone[top[alone]]
         alone = need_bg & ~need_fg
         codes[alone] = self._bg_alone[bottom[alone]]
-        kind = np.where(half, 0, np.where(sets_bg | (bg == bottom), 1, 2))
+        kind = np.where(half, 0, np.where(on_fg, 2, 1))
         pieces[:, 2] = self._glyphs(int(count.max()))[kind, count]
         return "".join(pieces.ravel().tolist()) + RESET
 

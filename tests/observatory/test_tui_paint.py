@@ -71,6 +71,13 @@ def test_a_one_colour_cell_is_a_space_on_its_background_or_a_full_block_of_the_f
     )
 
 
+def test_one_colour_cells_take_the_background_and_the_foreground_in_turn() -> None:
+    """The last two colours stay on the terminal: a colour coming back costs no code."""
+    keys = np.array([[pair(c, c) for c in (RED, BLUE, RED, BLUE, GREEN, BLUE)]])
+    out = Painter(ColorSystem.TRUECOLOR).encode(keys, np.ones_like(keys, dtype=bool))
+    assert out == "\x1b[1;1H\x1b[48;2;255;0;0m \x1b[38;2;0;0;255m█ █\x1b[48;2;0;255;0m █\x1b[0m"
+
+
 def test_runs_are_reached_by_steps_right_within_a_row_and_jumps_between_rows() -> None:
     keys = np.full((3, 10), pair(RED, BLUE))
     changed = np.zeros_like(keys, dtype=bool)
