@@ -182,10 +182,8 @@ async def measure(
             app.grid = grid_view
             await pilot.pause()
         if grid != "direct":
-            app.grid.feed = None  # through Textual's compositor
-        if app._tick is not None:
-            app._tick.cancel()  # frames are driven here, in lockstep
-            app._tick = None
+            app.grid.direct.feed = None  # through Textual's compositor
+        app.ticker.stop()  # frames are driven here, in lockstep
         for timer in list(app._timers):
             timer.stop()
         times, cpu, sizes = [], [], []
@@ -196,7 +194,7 @@ async def measure(
                 times.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
                 sizes.append(size)
-        assert app.grid.painting_directly == (grid == "direct")
+        assert app.grid.direct.active == (grid == "direct")
     return times, cpu, sizes
 
 

@@ -12,7 +12,6 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 from collections.abc import Iterable
@@ -28,7 +27,7 @@ from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from observatory import artifacts, metrics
-from observatory.tui.clock import FrameClock
+from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
@@ -106,8 +105,7 @@ class ObservatoryApp(App[None]):
         self._last_panels = 0.0
         self._watch: AgentWatch | None = None
         self._stale = True
-        self._clock: FrameClock | None = None
-        self._tick: asyncio.TimerHandle | None = None
+        self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
     # -- the run -------------------------------------------------------------------
@@ -158,7 +156,7 @@ class ObservatoryApp(App[None]):
             # While paused nothing moves unless a key changed the world: stay idle then.
             self._stale = not self.pacer.paused
             self.grid.show(self.world.colors())
-            if not self.grid.painting_directly:
+            if not self.grid.direct.active:
                 self.feed.drawn()  # Textual draws it; direct frames count when the terminal takes them
         else:
             self.feed.drawn()  # nothing new to draw
@@ -175,7 +173,7 @@ class ObservatoryApp(App[None]):
         self.legend = Legend(id="legend")
         self.plot = Plot(id="plot")
         self.inspector = Inspector(id="inspector")
-        self.grid.feed = self.feed
+        self.grid.direct.feed = self.feed
         yield self.grid
         with Vertical(id="side"):
             yield self.status
@@ -200,9 +198,7 @@ class ObservatoryApp(App[None]):
         gc.freeze()
 
     def on_unmount(self) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        self.ticker.stop()
         self.engine.close()
         gc.unfreeze()
 
@@ -212,36 +208,11 @@ class ObservatoryApp(App[None]):
         A paused world changes only through keys, which draw at once; the
         heartbeat keeps the panels live without spending the CPU.
         """
-        interval = 1 / (PAUSED_FRAME_RATE if self.pacer.paused else self.frame_rate)
-        now = asyncio.get_running_loop().time()
-        if self._clock is None:
-            self._clock = FrameClock(interval)
-            self._clock.start(now + interval)
-        elif self._clock.interval != interval:
-            self._clock.set_interval(interval, now)
-        else:
-            return
-        self._schedule_frame()
+        self.ticker.pace(1 / (PAUSED_FRAME_RATE if self.pacer.paused else self.frame_rate))
 
-    def _schedule_frame(self) -> None:
-        if self._tick is not None:
-            self._tick.cancel()
-        assert self._clock is not None and self._clock.due is not None
-        self._tick = asyncio.get_running_loop().call_at(self._clock.due, self._on_clock)
-
-    def _on_clock(self) -> None:
-        """The frame clock's callback: one frame, then the next on the clock."""
-        self._tick = None
-        if self._exit or self._clock is None:
-            return
-        self._clock.tick(asyncio.get_running_loop().time())
-        try:
+    def _frame_on_time(self) -> None:
+        if not self._exit:
             self._frame()
-        except Exception as error:
-            self._handle_exception(error)
-            return
-        if self._tick is None:  # a frame that paused re-paced and scheduled already
-            self._schedule_frame()
 
     def _update_panels(self) -> None:
         self.status.show(self.status_info())

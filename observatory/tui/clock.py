@@ -5,10 +5,14 @@ the loop's lateness add up, so 60 frames/s becomes 50. Here frame k is due
 at ``start + k * interval``; a late frame makes the next one come sooner.
 When frames fall far behind (a long pause of the process), at most
 ``catch_up`` missed frames are run back to back and the rest are dropped,
-so a stall is not followed by a burst. Pure logic: the caller passes the time.
+so a stall is not followed by a burst. Pure logic: the caller passes the time;
+``FrameTicker`` runs frames on it in an asyncio loop.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
 
 MAX_CATCH_UP = 3
 
@@ -47,3 +51,54 @@ class FrameClock:
             raise ValueError("interval must be positive")
         self.interval = interval
         self._due = now if self._due is None else min(self._due, now + interval)
+
+
+class FrameTicker:
+    """Calls ``frame`` in the running asyncio loop at the times a ``FrameClock`` gives.
+
+    An exception from ``frame`` goes to ``on_error`` and stops the ticker.
+    """
+
+    def __init__(self, frame: Callable[[], None], on_error: Callable[[Exception], None]) -> None:
+        self.frame = frame
+        self.on_error = on_error
+        self.clock: FrameClock | None = None
+        self._handle: asyncio.TimerHandle | None = None
+
+    def pace(self, interval: float) -> None:
+        """Frames every ``interval`` seconds from now on (the first one interval from now)."""
+        now = asyncio.get_running_loop().time()
+        if self.clock is None:
+            self.clock = FrameClock(interval)
+            self.clock.start(now + interval)
+        elif self.clock.interval != interval:
+            self.clock.set_interval(interval, now)
+        else:
+            return
+        self._schedule()
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self.clock = None
+
+    def _schedule(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        assert self.clock is not None and self.clock.due is not None
+        self._handle = asyncio.get_running_loop().call_at(self.clock.due, self._tick)
+
+    def _tick(self) -> None:
+        self._handle = None
+        if self.clock is None:
+            return
+        self.clock.tick(asyncio.get_running_loop().time())
+        try:
+            self.frame()
+        except Exception as error:
+            self.stop()
+            self.on_error(error)
+            return
+        if self._handle is None and self.clock is not None:  # unless the frame re-paced
+            self._schedule()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.geometry import Region
 
-from observatory.tui.feed import MAX_BACKLOG
+from observatory.tui.feed import MAX_BACKLOG, TerminalFeed
 from observatory.tui.paint import SYSTEMS, Painter
 
 if TYPE_CHECKING:
@@ -33,8 +33,12 @@ View = tuple[int, int, int, int, int, int]
 
 
 class DirectPainting:
+    """The grid's direct path. ``feed`` (set by the app) turns it on; ``active`` tells
+    whether the last frame went (or was meant to go) straight to the terminal."""
+
     def __init__(self, grid: GridView) -> None:
         self.grid = grid
+        self.feed: TerminalFeed | None = None
         self.active = False
         # Pair codes the terminal shows in the view (-1: not known), and the view they are for.
         self._shown: np.ndarray | None = None
@@ -68,7 +72,7 @@ class DirectPainting:
         self.active = True
         # The Line API builds these rows if Textual asks for them; frames do not.
         grid._unbuilt.update(changed_rows.tolist())
-        feed = grid.feed
+        feed = self.feed
         assert feed is not None
         if feed.backlog >= MAX_BACKLOG:
             return True  # left out: the next frame sends what changed since the last one sent
@@ -86,8 +90,7 @@ class DirectPainting:
 
     def _where(self) -> View | None:
         """The view's place on the screen if the grid may be painted directly now, else None."""
-        grid = self.grid
-        feed = grid.feed
+        grid, feed = self.grid, self.feed
         if feed is None or not grid.is_attached or not feed.ready:
             return None
         screen = grid.screen

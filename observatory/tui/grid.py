@@ -13,11 +13,9 @@ Only the changed spans of a row reach the terminal: the grid names them
 lines are joined here from the row and the border pieces, not styled line
 by line by Textual.
 
-Faster still, when the app gives the grid a ``TerminalFeed`` and nothing
-covers the grid (no other screen, overlay or tint), a frame skips Textual
-altogether: the cells that differ from what the terminal shows are encoded
-at once by ``paint.Painter`` and written through the feed (see
-``direct``). Strips are then built only when Textual asks for lines.
+Given a ``TerminalFeed`` (``grid.direct.feed``), frames skip Textual while
+nothing covers the grid: see ``direct``. Strips are then built only when
+Textual asks for lines.
 """
 
 from __future__ import annotations
@@ -38,7 +36,6 @@ from textual.strip import Strip
 
 from observatory.tui.codes import changed_spans, pack, unpack
 from observatory.tui.direct import DirectPainting
-from observatory.tui.feed import TerminalFeed
 from observatory.tui.spans import merge_spans
 
 # Colour of the half cell below an odd last row, and of the cursor.
@@ -93,9 +90,7 @@ class GridView(ScrollView, can_focus=True):
         self._frame_line: Strip | None = None
         self._frame_pieces: tuple[list[Segment], list[Segment]] = ([], [])
         self.zoom = 1
-        # Set by the app: frames then go straight to the terminal when nothing covers the grid.
-        self.feed: TerminalFeed | None = None
-        self._direct = DirectPainting(self)
+        self.direct = DirectPainting(self)
         self.reset(shape)
 
     # -- what the app calls ---------------------------------------------------------
@@ -109,7 +104,7 @@ class GridView(ScrollView, can_focus=True):
         self._keys = np.full((self._term_rows, cols), -1, dtype=np.int64)
         self._strips = [Strip.blank(cols)] * self._term_rows
         self._unbuilt: set[int] = set()
-        self._direct.forget()
+        self.direct.forget()
         self.virtual_size = Size(cols, self._term_rows)
         if self.cursor is not None:
             self.cursor = (min(self.cursor[0], shape[0] - 1), min(self.cursor[1], shape[1] - 1))
@@ -163,7 +158,7 @@ class GridView(ScrollView, can_focus=True):
         rows = np.flatnonzero(changed.any(axis=1))
         if rows.size:
             self._keys = keys
-        if self._direct.paint(rows):
+        if self.direct.paint(rows):
             return int(rows.size)
         if rows.size == 0:
             return 0
@@ -175,11 +170,6 @@ class GridView(ScrollView, can_focus=True):
         self._build_rows(keys, in_view)
         self._repaint(in_view, changed[in_view])
         return int(rows.size)
-
-    @property
-    def painting_directly(self) -> bool:
-        """Whether the last frame went (or was meant to go) straight to the terminal."""
-        return self._direct.active
 
     # -- building strips ----------------------------------------------------------
 
@@ -290,7 +280,7 @@ class GridView(ScrollView, can_focus=True):
         top, height = self.content_offset.y, self.scrollable_content_region.height
         first, stop = max(crop.y, top), min(crop.bottom, top + height)
         # What Textual draws of the content replaces what was painted directly there.
-        self._direct.overdrawn(first - top, stop - top)
+        self.direct.overdrawn(first - top, stop - top)
         styles = self.styles
         if first >= stop or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return super().render_lines(crop)

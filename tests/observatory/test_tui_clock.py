@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from observatory.tui.clock import FrameClock
+from observatory.tui.clock import FrameClock, FrameTicker
 
 
 def run(clock: FrameClock, start: float, work: list[float]) -> list[float]:
@@ -74,3 +76,32 @@ def test_a_new_rate_starts_no_later_than_one_new_interval_from_now() -> None:
 def test_the_interval_must_be_positive() -> None:
     with pytest.raises(ValueError):
         FrameClock(0.0)
+
+
+def test_the_ticker_calls_frames_until_one_fails_and_a_frame_may_re_pace() -> None:
+    """In a real loop, with a tiny interval; only the order of calls is asserted."""
+    calls: list[str] = []
+    errors: list[Exception] = []
+
+    async def run() -> None:
+        done = asyncio.Event()
+
+        def frame() -> None:
+            calls.append("frame")
+            if len(calls) == 2:
+                ticker.pace(0.002)  # a frame that changes the rate goes on at the new one
+            if len(calls) == 4:
+                raise RuntimeError("drawing failed")
+
+        def on_error(error: Exception) -> None:
+            errors.append(error)
+            done.set()
+
+        ticker = FrameTicker(frame, on_error)
+        ticker.pace(0.001)
+        await asyncio.wait_for(done.wait(), timeout=10)
+        await asyncio.sleep(0.02)  # no frame after the failure
+
+    asyncio.run(run())
+    assert calls == ["frame"] * 4
+    assert [str(e) for e in errors] == ["drawing failed"]

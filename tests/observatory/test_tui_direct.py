@@ -53,7 +53,7 @@ def test_direct_frames_and_textual_updates_leave_the_terminal_as_a_full_redraw_w
         async with app.run_test(size=size) as pilot:
             app.console._color_system = system
             grid = app.query_one(GridView)
-            grid.feed = feed = TerminalFeed(app)
+            grid.direct.feed = feed = TerminalFeed(app)
             written: list[str] = []
             app._driver.write = written.append
             rng = np.random.default_rng(11)
@@ -84,7 +84,7 @@ def test_direct_frames_and_textual_updates_leave_the_terminal_as_a_full_redraw_w
                     grid.move_cursor(int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1])))
                 sent = feed.sent
                 grid.show(colors)
-                direct = grid.painting_directly
+                direct = grid.direct.active
                 modes.append("direct" if feed.sent > sent else "-" if direct else "textual")
                 # In the order they reach the terminal: the frame, then Textual's next update.
                 for text in written:
