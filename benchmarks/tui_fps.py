@@ -2,24 +2,33 @@
 
     PYTHONPATH=. python -m benchmarks.tui_fps                  # four cases, truecolour codes
     PYTHONPATH=. python -m benchmarks.tui_fps --colors 256     # a terminal without COLORTERM
-    PYTHONPATH=. python -m benchmarks.tui_fps --frames 0 --tmux 10   # only the live tmux check
+    PYTHONPATH=. python -m benchmarks.tui_fps --frames 0 --tmux 5 --readings 10   # only live tmux
     python -m benchmarks.tui_demo benchmarks/tui_fps.py size=200 mode=sparse   # the same world, live
 
 The app runs headless (``App.run_test``). Each frame is driven in lockstep,
-doing what Textual's screen timer would do: the app's frame (pacer, world
-colours, grid, panels), the compositor's partial update, and its ANSI
-encoding as it would be written to the terminal, in the colour system
-given (headless, Rich would otherwise pick one from $TERM). Writing the
-bytes to a real terminal is not included; ``--tmux`` runs the demo in a
-250x110 tmux window with COLORTERM=truecolor and reads fps from the
-status panel.
+doing what the app's frame clock and Textual's screen timer would do: the
+app's frame (pacer, world colours, grid, panels), the compositor's partial
+update, and its ANSI encoding as it would be written to the terminal, in
+the colour system given (headless, Rich would otherwise pick one from
+$TERM). Writing the bytes to a real terminal is not included.
 
-Two grids on the same frames, side by side: "spans", the observatory's
-grid on its ``SpanScreen`` (only changed spans written, stateful colour
-codes), and "row-level", the grid as it was before: each changed row
-repainted from its left edge to its last change, on Textual's own screen,
-its lines styled by Textual. Medians; CPU frames/s counts this process's
-CPU time only, so other processes on the machine inflate it least.
+Three grids on the same frames, side by side: "direct", the observatory's
+grid painting its changes straight to the terminal (``paint``, ``direct``);
+"spans", the same grid through Textual's compositor on ``SpanScreen``
+(only changed spans written, stateful colour codes), as when something
+covers the grid; and "row-level", the grid as it was first: each changed
+row repainted from its left edge to its last change, on Textual's own
+screen. Medians; CPU frames/s counts this process's CPU time only, so
+other processes on the machine inflate it least.
+
+``--tmux W`` runs the app live in tmux windows (a private tmux server each,
+COLORTERM=truecolor), waits W seconds, then reads fps (and achieved speed)
+off the status panel ``--readings`` times, a second apart (``--keys N``
+times N key presses from tmux to the status panel): the grid at one
+column per cell (100x100 in 148x53), zoomed (100x100 in 250x110: 200x100
+terminal cells), 200x200 in 250x110, and ``observatory run fireflies
+--width 100 --height 100`` at speed 1. ``benchmarks/tui_ceiling.py`` tells
+how many frames of these sizes tmux itself can take.
 """
 
 from __future__ import annotations
@@ -27,12 +36,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,8 +50,10 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from benchmarks.tmux_window import TmuxWindow, load
 from engine import Engine
 from observatory.tui import ObservatoryApp
+from observatory.tui.feed import Frame
 from observatory.tui.grid import GridView
 from scenarios import Scenario, State, World, param
 
@@ -131,8 +141,9 @@ class RowLevelApp(ObservatoryApp):
         return Screen(id="_default")
 
 
-def render_frame(app: ObservatoryApp) -> int:
-    """One frame as Textual's screen timer would draw it; returns the bytes written."""
+def render_frame(app: ObservatoryApp, written: list[str]) -> int:
+    """One frame as the frame clock and Textual's screen timer would draw it; returns the bytes
+    written (``written`` collects what the app sent through its driver)."""
     app._frame()
     screen = app.screen
     for widget in screen.walk_children(with_self=False):
@@ -142,38 +153,48 @@ def render_frame(app: ObservatoryApp) -> int:
     screen._compositor.update_widgets(screen._dirty_widgets)
     screen._dirty_widgets.clear()
     update = screen._compositor.render_update(screen_stack=app._background_screens)
-    return 0 if update is None else len(update.render_segments(app.console).encode())
+    size = 0 if update is None else len(update.render_segments(app.console).encode())
+    size += sum(len(text.encode()) for text in written if type(text) is Frame)
+    written.clear()
+    return size
 
 
 async def measure(
     params: BenchParams,
     frames: int,
-    row_level: bool,
+    grid: str,
     colors: ColorSystem,
     terminal: tuple[int, int] | None = None,
 ) -> tuple[list[float], list[float], list[int]]:
     """Frame times for one case; by default the terminal shows the whole grid beside the panels."""
+    row_level = grid == "row-level"
     app = (RowLevelApp if row_level else ObservatoryApp)(SCENARIO, params, seed=1, speed=1.0)
     size = terminal or (params.size + 48, params.size // 2 + 3)
     async with app.run_test(size=size) as pilot:
         # What the terminal declares (COLORTERM, TERM) decides this; headless, it is set here.
         app.console._color_system = colors
+        written: list[str] = []
+        app._driver.write = written.append
         if row_level:
-            grid = RowLevelGrid(app.world.shape, id="rowgrid")
+            grid_view = RowLevelGrid(app.world.shape, id="rowgrid")
             await app.grid.remove()
-            await app.mount(grid, before=app.query_one("#side"))
-            app.grid = grid
+            await app.mount(grid_view, before=app.query_one("#side"))
+            app.grid = grid_view
             await pilot.pause()
+        if grid != "direct":
+            app.grid.direct.feed = None  # through Textual's compositor
+        app.ticker.stop()  # frames are driven here, in lockstep
         for timer in list(app._timers):
-            timer.stop()  # frames are driven here, in lockstep
+            timer.stop()
         times, cpu, sizes = [], [], []
         for i in range(frames + 20):
             start, start_cpu = time.perf_counter(), time.process_time()
-            written = render_frame(app)
+            size = render_frame(app, written)
             if i >= 20:  # warm-up: caches filled, layout settled
                 times.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - start_cpu)
-                sizes.append(written)
+                sizes.append(size)
+        assert app.grid.direct.active == (grid == "direct")
     return times, cpu, sizes
 
 
@@ -182,45 +203,81 @@ def summary(times: list[float], cpu: list[float], sizes: list[int]) -> tuple[flo
     return 1 / statistics.median(times), 1 / statistics.median(cpu), statistics.median(sizes) / 1024
 
 
+GRIDS = ("direct", "spans", "row-level")
+
+
 def compare(title: str, params: BenchParams, frames: int, colors: ColorSystem, terminal) -> None:
-    """Both grids on one case, side by side; the order alternates so load drifts hit both."""
+    """The grids on one case, side by side; the order alternates so load drifts hit all."""
     print(title)
-    figures = {}
-    for label, row_level in (("spans", False), ("row-level", True), ("spans", False), ("row-level", True)):
-        times, cpu, sizes = asyncio.run(measure(params, frames // 2, row_level, colors, terminal))
-        old = figures.setdefault(label, ([], [], []))
+    figures: dict[str, tuple[list, list, list]] = {}
+    for grid in GRIDS + GRIDS[::-1]:
+        times, cpu, sizes = asyncio.run(measure(params, frames // 2, grid, colors, terminal))
+        old = figures.setdefault(grid, ([], [], []))
         for into, new in zip(old, (times, cpu, sizes), strict=True):
             into.extend(new)
-    rows = {label: summary(*data) for label, data in figures.items()}
+    rows = {grid: summary(*figures[grid]) for grid in GRIDS}
     for label, (wall, cpu, kib) in rows.items():
         print(f"  {label:10s} {wall:7.1f} wall fps {cpu:7.1f} CPU fps {kib:8.1f} KiB/frame")
-    print(
-        f"  spans / row-level: CPU fps x{rows['spans'][1] / rows['row-level'][1]:.2f}, "
-        f"bytes x{rows['spans'][2] / rows['row-level'][2]:.2f}"
-    )
+    for base in GRIDS[1:]:
+        print(
+            f"  direct / {base}: CPU fps x{rows['direct'][1] / rows[base][1]:.2f}, "
+            f"bytes x{rows['direct'][2] / rows[base][2]:.2f}"
+        )
 
 
-def tmux_fps(args: str, seconds: float) -> str:
-    """Run the demo on this world in a tmux window and read fps from its status panel."""
-    session = f"tuiperf{os.getpid()}"
-    command = (
-        f"COLORTERM=truecolor PYTHONPATH={os.getcwd()} {sys.executable} "
-        f"-m benchmarks.tui_demo benchmarks/tui_fps.py {args}"
-    )
-    subprocess.run(["tmux", "new", "-d", "-s", session, "-x", "250", "-y", "110", command], check=True)
-    try:
-        time.sleep(seconds)
-        screen = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-t", session], check=True, capture_output=True, text=True
-        ).stdout
-    finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
-    found = re.search(r"fps\s+(\d+)", screen)
-    return found.group(1) if found else "not found"
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "not found"
+    return f"median {statistics.median(values):.4g} (min {min(values):.4g}, max {max(values):.4g})"
+
+
+PANEL_FIGURES = {"fps": r"fps\s+(\d+)", "achieved": r"achieved\s+×([\d.]+)"}
+
+
+def tmux_run(title: str, command: str, size: tuple[int, int], warm_up: float, readings: int) -> None:
+    """Run a command showing the TUI in tmux; print fps and achieved speed off the status panel."""
+    with TmuxWindow(f"COLORTERM=truecolor PYTHONPATH={os.getcwd()} {command}", *size) as window:
+        found = window.readings(
+            {"fps": r"fps\s+(\d+)", "achieved": r"achieved\s+×([\d.]+)"}, warm_up, readings
+        )
+    print(f"tmux {size[0]}x{size[1]}, {title}: fps {_spread(found['fps'])}")
+    if "fireflies" in title:
+        print(f"  achieved speed {_spread(found['achieved'])}")
+
+
+def key_latency(presses: int) -> None:
+    """Key to screen in tmux while 200x200 with 5% random changes runs: + and - in turn,
+    until the status panel shows the new requested speed."""
+    command = f"{sys.executable} -m benchmarks.tui_demo benchmarks/tui_fps.py size=200 mode=sparse"
+    size = (250, 110)
+    with TmuxWindow(f"COLORTERM=truecolor PYTHONPATH={os.getcwd()} {command}", *size) as window:
+        time.sleep(4)
+        times = []
+        for i in range(presses):
+            key, shown = ("+", "×2 requested") if i % 2 == 0 else ("-", "×1 requested")
+            found = window.key_to_screen(key, shown)
+            if found is not None:
+                times.append(found * 1000)
+            time.sleep(0.2)
+    print(f"tmux {size[0]}x{size[1]}, 200x200 5% random, key to screen (ms): {_spread(times)}")
+
+
+def tmux_cases() -> list[tuple[str, str, tuple[int, int]]]:
+    demo = f"{sys.executable} -m benchmarks.tui_demo benchmarks/tui_fps.py"
+    fireflies = f"{Path(sys.executable).with_name('observatory')} run fireflies --width 100 --height 100"
+    return [
+        ("100x100, all cells change (one column per cell)", f"{demo} size=100 mode=all", (148, 53)),
+        ("100x100, all cells change (zoom 2)", f"{demo} size=100 mode=all", (250, 110)),
+        ("200x200, 5% random", f"{demo} size=200 mode=sparse", (250, 110)),
+        ("200x200, 5% clustered", f"{demo} size=200 mode=clustered", (250, 110)),
+        ("fireflies 100x100 at speed 1", fireflies, (148, 53)),
+        ("fireflies 100x100 at speed 1, zoom 2", fireflies, (250, 110)),
+    ]
 
 
 CASES = [
     ("100x100, all cells change", BenchParams(100, "all"), None),
+    ("100x100, all cells change, zoom 2 (250x110 terminal)", BenchParams(100, "all"), (250, 110)),
     ("200x200, 5% random cells change", BenchParams(200, "sparse", 0.05), None),
     ("200x200, 5% clustered (a band of rows)", BenchParams(200, "clustered", 0.05), None),
     ("200x200, 5% random, in a 160x50 terminal (part in view)", BenchParams(200, "sparse", 0.05), (160, 50)),
@@ -234,18 +291,22 @@ def main() -> None:
     )
     parser.add_argument("--frames", type=int, default=200, help="frames per grid and case (0: tmux only)")
     parser.add_argument("--colors", choices=tuple(COLORS), default="truecolor", help="the terminal's colours")
-    parser.add_argument("--tmux", type=float, default=0, help="also read fps in tmux after this many seconds")
+    parser.add_argument("--tmux", type=float, default=0, help="also run live in tmux: seconds to warm up")
+    parser.add_argument("--readings", type=int, default=5, help="fps readings in tmux, a second apart")
+    parser.add_argument("--only", default="", help="tmux cases whose title contains this")
+    parser.add_argument("--keys", type=int, default=0, help="also time this many key presses in tmux")
     args = parser.parse_args()
-    print(f"load average {os.getloadavg()[0]:.2f}; {args.colors} colours; medians over {args.frames} frames")
+    print(f"{load()}; {args.colors} colours; medians over {args.frames} frames")
     for title, params, terminal in CASES if args.frames else ():
         compare(title, params, args.frames, COLORS[args.colors], terminal)
     if args.tmux:
-        for title, world in (
-            ("100x100, all cells change", "size=100 mode=all"),
-            ("200x200, 5% random", "size=200 mode=sparse"),
-            ("200x200, 5% clustered", "size=200 mode=clustered"),
-        ):
-            print(f"tmux 250x110, {title}: {tmux_fps(world, args.tmux)} fps (status panel)")
+        for title, command, size in tmux_cases():
+            if args.only in title:
+                tmux_run(title, command, size, args.tmux, args.readings)
+        print(load())
+    if args.keys:
+        key_latency(args.keys)
+        print(load())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """The observatory app: a scenario's world running live under a Textual screen.
 
-The engine runs inside the app through a ``Pacer``: every frame (about 60 a
-second) the pacer advances virtual time within a wall-time budget, then the
-grid reads the world's colour array once. Panels are repainted ten times a
+The engine runs inside the app through a ``Pacer``: every frame (60 a
+second, on a steady ``FrameClock``) the pacer advances virtual time within a
+wall-time budget, then the grid reads the world's colour array once and,
+when nothing covers it, writes the changes straight to the terminal through
+a ``TerminalFeed`` that sends no more than the terminal takes. Panels are repainted ten times a
 second. Nothing here runs per engine event except the inspector's watch of
 one agent. Keys only pause, step, re-pace or send commands through the
 engine's interface, so the run's results never depend on the screen.
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import gc
 import time
-from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 from time import perf_counter
@@ -22,11 +23,12 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from observatory import artifacts, metrics
+from observatory.tui.clock import FrameTicker
+from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
@@ -98,12 +100,12 @@ class ObservatoryApp(App[None]):
         self.start_at = start_at
         self.clock_figures = clock_figures
         self.frame_rate = frame_rate
-        self._frame_times: deque[float] = deque(maxlen=240)
+        self.feed = TerminalFeed(self)
+        self._last_frame: float | None = None
         self._last_panels = 0.0
         self._watch: AgentWatch | None = None
         self._stale = True
-        self._ticker: Timer | None = None
-        self._ticker_rate = 0.0
+        self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
     # -- the run -------------------------------------------------------------------
@@ -146,7 +148,7 @@ class ObservatoryApp(App[None]):
                 self._pace_frames()
             else:
                 # When drawing is slow, frames are longer: the engine keeps its share of them.
-                last = self._frame_times[-1] if self._frame_times else now
+                last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
                 self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
             self._stale = True
@@ -154,7 +156,11 @@ class ObservatoryApp(App[None]):
             # While paused nothing moves unless a key changed the world: stay idle then.
             self._stale = not self.pacer.paused
             self.grid.show(self.world.colors())
-        self._frame_times.append(now)
+            if not self.grid.direct.active:
+                self.feed.drawn()  # Textual draws it; direct frames count when the terminal takes them
+        else:
+            self.feed.drawn()  # nothing new to draw
+        self._last_frame = now
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
             self._update_panels()
@@ -167,6 +173,7 @@ class ObservatoryApp(App[None]):
         self.legend = Legend(id="legend")
         self.plot = Plot(id="plot")
         self.inspector = Inspector(id="inspector")
+        self.grid.direct.feed = self.feed
         yield self.grid
         with Vertical(id="side"):
             yield self.status
@@ -191,6 +198,7 @@ class ObservatoryApp(App[None]):
         gc.freeze()
 
     def on_unmount(self) -> None:
+        self.ticker.stop()
         self.engine.close()
         gc.unfreeze()
 
@@ -200,13 +208,11 @@ class ObservatoryApp(App[None]):
         A paused world changes only through keys, which draw at once; the
         heartbeat keeps the panels live without spending the CPU.
         """
-        rate = PAUSED_FRAME_RATE if self.pacer.paused else self.frame_rate
-        if self._ticker is not None:
-            if self._ticker_rate == rate:
-                return
-            self._ticker.stop()
-        self._ticker = self.set_interval(1 / rate, self._frame)
-        self._ticker_rate = rate
+        self.ticker.pace(1 / (PAUSED_FRAME_RATE if self.pacer.paused else self.frame_rate))
+
+    def _frame_on_time(self) -> None:
+        if not self._exit:
+            self._frame()
 
     def _update_panels(self) -> None:
         self.status.show(self.status_info())
@@ -235,11 +241,8 @@ class ObservatoryApp(App[None]):
         )
 
     def fps(self) -> float:
-        """Frames drawn per wall second over the last second."""
-        times = self._frame_times
-        while len(times) > 2 and times[-1] - times[0] > 1.0:
-            times.popleft()
-        return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
+        """Frames per second over the last second that reached the terminal (or Textual)."""
+        return self.feed.fps()
 
     def _show_position(self) -> None:
         """The grid's subtitle: which rows and columns are in view, and the cursor."""

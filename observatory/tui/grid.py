@@ -12,6 +12,10 @@ Only the changed spans of a row reach the terminal: the grid names them
 (``take_dirty_spans``) and ``spans.SpanScreen`` writes just those. Content
 lines are joined here from the row and the border pieces, not styled line
 by line by Textual.
+
+Given a ``TerminalFeed`` (``grid.direct.feed``), frames skip Textual while
+nothing covers the grid: see ``direct``. Strips are then built only when
+Textual asks for lines.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from observatory.tui.codes import changed_spans, pack, unpack
+from observatory.tui.direct import DirectPainting
 from observatory.tui.spans import merge_spans
 
 # Colour of the half cell below an odd last row, and of the cursor.
@@ -85,6 +90,7 @@ class GridView(ScrollView, can_focus=True):
         self._frame_line: Strip | None = None
         self._frame_pieces: tuple[list[Segment], list[Segment]] = ([], [])
         self.zoom = 1
+        self.direct = DirectPainting(self)
         self.reset(shape)
 
     # -- what the app calls ---------------------------------------------------------
@@ -98,6 +104,7 @@ class GridView(ScrollView, can_focus=True):
         self._keys = np.full((self._term_rows, cols), -1, dtype=np.int64)
         self._strips = [Strip.blank(cols)] * self._term_rows
         self._unbuilt: set[int] = set()
+        self.direct.forget()
         self.virtual_size = Size(cols, self._term_rows)
         if self.cursor is not None:
             self.cursor = (min(self.cursor[0], shape[0] - 1), min(self.cursor[1], shape[1] - 1))
@@ -149,9 +156,12 @@ class GridView(ScrollView, can_focus=True):
         keys = self._pair_keys(colors)
         changed = keys != self._keys
         rows = np.flatnonzero(changed.any(axis=1))
+        if rows.size:
+            self._keys = keys
+        if self.direct.paint(rows):
+            return int(rows.size)
         if rows.size == 0:
             return 0
-        self._keys = keys
         # Rows out of view are built when they scroll in (render_line), not every frame.
         top = int(self.scroll_y)
         in_view = rows[(rows >= top) & (rows < top + self.scrollable_content_region.height)]
@@ -269,6 +279,8 @@ class GridView(ScrollView, can_focus=True):
         self._view = (int(self.scroll_x), int(self.scroll_y), self.scrollable_content_region.width)
         top, height = self.content_offset.y, self.scrollable_content_region.height
         first, stop = max(crop.y, top), min(crop.bottom, top + height)
+        # What Textual draws of the content replaces what was painted directly there.
+        self.direct.overdrawn(first - top, stop - top)
         styles = self.styles
         if first >= stop or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return super().render_lines(crop)

@@ -260,6 +260,25 @@ class SpanCompositor(Compositor):
                 for y in range(max(clip.y, oy + dirty.y), min(clip.bottom, oy + dirty.bottom)):
                     self._spans.setdefault(y, []).append(moved)
 
+    def _get_renders(self, crop: Region | None = None):
+        """Like Textual's, but each widget only if it shows in ``crop``, and only its lines in it.
+
+        Textual tests ``crop`` against a widget's clip: for a child of the
+        screen that is the whole screen, so every partial update (a panel's
+        text, say) rendered such a widget whole, the grid included. Only the
+        lines are cut to the crop: the compositor's cuts work on whole widths.
+        """
+        if crop is None:
+            yield from super()._get_renders(crop)
+            return
+        for widget, (region, clip) in self.visible_widgets.items():
+            if not crop.overlaps(region.intersection(clip)):
+                continue
+            clip = clip.intersection(Region(clip.x, crop.y, clip.width, crop.height))
+            x, y, width, height = region.intersection(clip)
+            if width and height:
+                yield region, clip, widget.render_lines(Region(x - region.x, y - region.y, width, height))
+
     def render_full_update(self, simplify: bool = False):
         self._spans.clear()
         return super().render_full_update(simplify=simplify)
