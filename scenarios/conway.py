@@ -114,7 +114,7 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     me = ctx.id
     port = world.exchange.join(ctx, me)
     publish, gather, work = port.publish, port.gather, ctx.work
-    pending, cells, duration = world.pending, world.cells, world.compute_time
+    pending, duration = world.pending, world.compute_time
     for gen in range(1, world.generations + 1):
         publish(alive)
         await gather()
@@ -126,8 +126,6 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
         # world.report(me, gen, alive), inlined: a call costs as much as the rest of it.
         entry = pending.get(gen) or world.open(gen)
         entry[1][me] = alive
-        if cells[me] < _FIRST_ERROR:
-            cells[me] = alive
         entry[0] -= 1
         if not entry[0]:
             world.judge(gen)
@@ -181,10 +179,10 @@ def _hear(messages: Any, gen: int, known: dict[int, int], early: list[tuple[int,
 class ConwayWorld(World):
     """The cells, the validator judging each completed generation, and what the screen shows.
 
-    ``state`` shows each cell's latest state: when a cell computes, its new
-    state; when a whole generation is judged, the verdict (errors included)
-    on every cell that has not computed further yet. An error stays on screen
-    until the next verdict, so errors can be seen while cells run ahead.
+    ``state`` shows the last verdict's errors, and every other cell's latest
+    computed state: an error stays on screen until the next verdict, so
+    errors can be seen while cells run ahead. It is brought up to date when
+    it is read (``refresh``), so a headless run pays nothing for a screen.
     """
 
     legend = (
@@ -213,11 +211,10 @@ class ConwayWorld(World):
             None if params.loss else Exchange(engine, neighbours(params.height, params.width).tolist())
         )
         self.last_check: Check | None = None
-        # Agents write their state into the bytearray ``cells`` (a cheaper store than a numpy
-        # item); ``state`` is numpy's view of it.
-        self.cells = bytearray(initial.astype(np.uint8).tobytes())
-        self.state = np.frombuffer(self.cells, dtype=np.uint8)
-        self.pending: dict[int, list[Any]] = {}  # generation -> [reports missing, bytearray]
+        self.verdict = initial.astype(np.uint8).ravel()  # the last judged generation's cell codes
+        self.state[:] = self.verdict
+        # generation -> [reports missing, its observed grid as a bytearray], in generation order
+        self.pending: dict[int, list[Any]] = {}
         population = int(np.count_nonzero(initial))
         self.population = Series("population", [0.0], [float(population)])
         self.logic = Series("logic errors", [0.0], [0.0])
@@ -227,9 +224,6 @@ class ConwayWorld(World):
         """An agent computed its state for generation ``gen`` (lossless cells inline this)."""
         entry = self.pending.get(gen) or self.open(gen)
         entry[1][agent] = alive
-        cells = self.cells
-        if cells[agent] < _FIRST_ERROR:  # an error on screen stays until the next verdict
-            cells[agent] = alive
         entry[0] -= 1
         if not entry[0]:
             self.judge(gen)
@@ -246,16 +240,20 @@ class ConwayWorld(World):
         check = self.validator.check(np.frombuffer(grid, dtype=np.uint8))
         self.observed = self.validator.observed
         self.last_check = check
-        verdict = check.cells.ravel()
-        ahead = self.pending.get(gen + 1)
-        if ahead is None:
-            self.state[:] = verdict
-        else:  # cells that already computed the next generation keep showing it
-            np.copyto(self.state, verdict, where=np.frombuffer(ahead[1], dtype=np.uint8) == _UNREPORTED[0])
+        self.verdict = check.cells.ravel()
         now = self.engine.now
         self.population.append(now, check.population)
         self.logic.append(now, check.logic_errors)
         self.drift.append(now, check.drift_errors)
+
+    def refresh(self) -> None:
+        """``state``: the last verdict, with every cell that is not in error at its latest state."""
+        state = self.state
+        state[:] = self.verdict
+        settled = self.verdict < _FIRST_ERROR
+        for _, grid in self.pending.values():  # oldest generation first
+            reported = np.frombuffer(grid, dtype=np.uint8)
+            np.copyto(state, reported, where=settled & (reported != _UNREPORTED[0]))
 
     @property
     def early(self) -> int:
@@ -294,6 +292,7 @@ class ConwayWorld(World):
 
     def describe_agent(self, agent: int) -> dict[str, str]:
         row, col = self.cell_of(agent)
+        self.refresh()
         return {
             "state": self.legend[self.state[agent]].name,
             "cell": f"row {row}, column {col}",

@@ -110,18 +110,24 @@ class World:
             return agent if agent < min(self.used, len(self.engine.agents)) else None
         return None
 
+    def refresh(self) -> None:
+        """Bring ``state`` up to date before it is read; most worlds keep it current as they go."""
+
     def state_grid(self) -> np.ndarray:
         """Each cell's state index, shape (rows, cols)."""
+        self.refresh()
         return self.state.reshape(self.shape)
 
     def colors(self) -> np.ndarray:
         """Each cell's RGB colour now, shape (rows, cols, 3), dtype uint8."""
+        self.refresh()
         flat = self._palette[self.state]
         flat[self.used :] = self.EMPTY_COLOR
         return flat.reshape((*self.shape, 3))
 
     def counts(self) -> dict[str, int]:
         """How many agents are in each legend state."""
+        self.refresh()
         tally = np.bincount(self.state[: self.used], minlength=len(self.legend))
         return {s.name: int(tally[i]) for i, s in enumerate(self.legend)}
 

@@ -333,3 +333,22 @@ def test_pure_life_takes_no_virtual_time_and_still_matches_numpy(limit: int | No
     assert not tasks  # a task that takes no time never holds its slot while another asks
     # Every compute task is counted: spawn + 30 x (start, finish) + end per cell, and the limit's setting.
     assert engine.events_emitted == 80 * (1 + 60 + 1) + (limit is not None)
+
+
+def test_screen_shows_verdict_errors_until_the_next_verdict_and_other_cells_latest_state() -> None:
+    """Reports are fed by hand: a judged generation with one error, then cells running ahead."""
+    engine = Engine(seed=0)
+    params = parse_params(ConwayParams, {"width": 3, "height": 3, "pattern": "", "density": 0.0})
+    world = conway.ConwayWorld(engine, params, np.zeros((3, 3), dtype=np.uint8))
+    dead, alive, logic_plus = Cell.DEAD, Cell.ALIVE, Cell.LOGIC_FP
+    for agent in range(9):  # generation 1: agent 4 comes alive, which the rule forbids
+        world.report(agent, 1, 1 if agent == 4 else 0)
+    assert world.state_grid().ravel().tolist() == [dead] * 4 + [logic_plus] + [dead] * 4
+    world.report(4, 2, 0)  # agent 4 runs ahead: its error stays until the next verdict
+    world.report(0, 2, 1)  # agent 0 runs ahead: shows its latest state
+    world.report(0, 3, 0)
+    world.report(1, 2, 1)
+    shown = world.state_grid().ravel().tolist()
+    assert shown == [dead, alive, dead, dead, logic_plus, dead, dead, dead, dead]
+    assert world.counts()["logic +"] == 1 and world.counts()["alive"] == 1
+    assert world.describe_agent(0)["generation"] == "3"
