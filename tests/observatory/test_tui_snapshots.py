@@ -7,6 +7,8 @@ Update on purpose with ``pytest tests/observatory/test_tui_snapshots.py
 from __future__ import annotations
 
 from observatory.tui import ObservatoryApp
+from scenarios import registry
+from scenarios.params import parse_params
 from tests.observatory.tiny_scenario import SCENARIO, defaults
 
 SIZE = (140, 42)
@@ -45,3 +47,24 @@ def test_grid_larger_than_the_view_scrolled_to_the_cursor(snap_compare) -> None:
 
 def test_help(snap_compare) -> None:
     assert snap_compare(still(), press=["question_mark"], terminal_size=SIZE)
+
+
+def scenario_still(name: str, at: float, **values) -> ObservatoryApp:
+    """A bundled scenario paused at virtual time ``at``, wall-clock figures hidden."""
+    scenario = registry.load(name)
+    params = parse_params(scenario.params, values)
+    return ObservatoryApp(scenario, params, seed=3, start_at=at, clock_figures=False)
+
+
+def test_bottleneck_queue_behind_twenty_slots(snap_compare) -> None:
+    assert snap_compare(scenario_still("bottleneck", 6.0, slots=20), terminal_size=SIZE)
+
+
+def test_fireflies_falling_into_step(snap_compare) -> None:
+    app = scenario_still("fireflies", 20.0, width=40, height=30)
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+def test_conway_with_lost_messages_shows_its_errors(snap_compare) -> None:
+    app = scenario_still("conway", 2.0, width=48, height=32, loss=0.01, patience=0.25)
+    assert snap_compare(app, terminal_size=SIZE)
