@@ -188,7 +188,8 @@ class ObservatoryApp(App[None]):
 
     def on_mount(self) -> None:
         self.legend.set_states(self.world.legend)
-        self.grid.border_title = f"{self.scenario.name}  {self.world.shape[0]}×{self.world.shape[1]}"
+        rows, cols = self.world.shape
+        self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
         self.grid.focus()
         self._frame()
         self._update_panels()
