@@ -19,6 +19,7 @@ from typing import Any
 
 from engine import Engine
 from observatory import artifacts, metrics
+from observatory.collector import survivors_frozen
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
@@ -61,16 +62,18 @@ def run_headless(
     started = perf_counter()
     interrupted = False
     try:
-        while True:
-            if stop is not None and stop():
-                interrupted = True
-                break
-            steps = engine.run(until=horizon, max_steps=slice_steps)
-            finished = steps < slice_steps or (scenario.stops_itself and world.done)
-            if progress is not None:
-                progress(engine.now, _fraction(scenario, world.progress(), engine.now, horizon, finished))
-            if finished:
-                break
+        with survivors_frozen():  # no full collections that rescan the live world mid-run
+            while True:
+                if stop is not None and stop():
+                    interrupted = True
+                    break
+                steps = engine.run(until=horizon, max_steps=slice_steps)
+                finished = steps < slice_steps or (scenario.stops_itself and world.done)
+                if progress is not None:
+                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, finished)
+                    progress(engine.now, fraction)
+                if finished:
+                    break
     except KeyboardInterrupt:
         interrupted = True
     wall_time = perf_counter() - started

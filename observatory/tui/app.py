@@ -12,9 +12,9 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from time import perf_counter
 from typing import Any, ClassVar
@@ -27,6 +27,7 @@ from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from observatory import artifacts, metrics
+from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -105,6 +106,7 @@ class ObservatoryApp(App[None]):
         self._last_panels = 0.0
         self._watch: AgentWatch | None = None
         self._stale = True
+        self._collector = ExitStack()  # garbage-collection policy while mounted
         self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
@@ -129,10 +131,7 @@ class ObservatoryApp(App[None]):
 
     def _restart(self, seed: int) -> None:
         self._build(seed, self.pacer.speed, paused=self.pacer.paused)
-        # The old world is garbage now; collect it before freezing the new one.
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+        collect_and_freeze()  # the old world is garbage now; collect it before freezing the new one
         self.grid.reset(self.world.shape)
         self._stale = True
         self.legend.set_states(self.world.legend)
@@ -194,14 +193,14 @@ class ObservatoryApp(App[None]):
         self._frame()
         self._update_panels()
         self._pace_frames()
-        # Start-up objects live for the whole run: keep the collector from rescanning them.
-        gc.collect()
-        gc.freeze()
+        # Start-up objects live for the whole run: keep the collector from rescanning them,
+        # and from rescanning whatever survives it (no pauses of a full collection mid-run).
+        self._collector.enter_context(survivors_frozen(generation=1))
 
     def on_unmount(self) -> None:
         self.ticker.stop()
         self.engine.close()
-        gc.unfreeze()
+        self._collector.close()
 
     def _pace_frames(self) -> None:
         """Frames at the full rate while running, a slow heartbeat while paused.
