@@ -15,6 +15,10 @@ import asyncio
 from collections.abc import Callable
 
 MAX_CATCH_UP = 3
+# Idle time the event loop gets before every frame, even one that is late: a key's
+# handling passes through several message queues, each one loop turn, and without
+# this gap a late frame would run between every two of them.
+MIN_GAP = 0.002
 
 
 class FrameClock:
@@ -87,7 +91,8 @@ class FrameTicker:
         if self._handle is not None:
             self._handle.cancel()
         assert self.clock is not None and self.clock.due is not None
-        self._handle = asyncio.get_running_loop().call_at(self.clock.due, self._tick)
+        loop = asyncio.get_running_loop()
+        self._handle = loop.call_at(max(self.clock.due, loop.time() + MIN_GAP), self._tick)
 
     def _tick(self) -> None:
         self._handle = None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from observatory.tui.clock import FrameClock, FrameTicker
+from observatory.tui.clock import MIN_GAP, FrameClock, FrameTicker
 
 
 def run(clock: FrameClock, start: float, work: list[float]) -> list[float]:
@@ -105,3 +106,33 @@ def test_the_ticker_calls_frames_until_one_fails_and_a_frame_may_re_pace() -> No
     asyncio.run(run())
     assert calls == ["frame"] * 4
     assert [str(e) for e in errors] == ["drawing failed"]
+
+
+def test_a_late_frame_leaves_the_event_loop_a_gap_before_the_next() -> None:
+    """Keys pass through several message queues; a late frame must not run between each two."""
+    seen: list[float] = []
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        done = asyncio.Event()
+        ends: list[float] = []
+
+        def frame() -> None:
+            time.sleep(0.003)  # longer than the interval: every frame is late
+            ends.append(loop.time())
+            loop.call_soon(inspect)
+
+        def inspect() -> None:
+            handle = ticker._handle
+            assert handle is not None
+            seen.append(handle.when() - ends[-1])
+            if len(seen) == 3:
+                ticker.stop()
+                done.set()
+
+        ticker = FrameTicker(frame, lambda error: None)
+        ticker.pace(0.001)
+        await asyncio.wait_for(done.wait(), timeout=10)
+
+    asyncio.run(run())
+    assert len(seen) == 3 and all(gap >= MIN_GAP for gap in seen)
