@@ -97,7 +97,12 @@ class Agent:
             raise ValueError(f"sleep delay {delay!r} is not valid: use a number of seconds >= 0")
         kernel = self._kernel
         seq = self._wait = next(kernel._seqs)
-        heappush(kernel._heap, (kernel.now + delay, seq, self))
+        when = kernel.now + delay
+        if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):  # Kernel.park_until
+            kernel._last = when
+            kernel._lane.append((when, seq, self))
+        else:
+            heappush(kernel._heap, (when, seq, self))
         return PARK
 
     def task(self, name: str) -> Task:
@@ -142,7 +147,12 @@ class Agent:
                 # The kernel's park_until, inlined.
                 kernel = self._kernel
                 seq = self._wait = next(kernel._seqs)
-                heappush(kernel._heap, (kernel.now + duration, seq, self))
+                when = kernel.now + duration
+                if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):
+                    kernel._last = when
+                    kernel._lane.append((when, seq, self))
+                else:
+                    heappush(kernel._heap, (when, seq, self))
                 yield
         except GeneratorExit:  # the coroutine is being closed with its dead engine
             raise
