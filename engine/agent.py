@@ -14,7 +14,8 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from engine.awaitables import DONE, PARK
-from engine.kernel import PARKED, RUNNING
+from engine.events import TaskFinished
+from engine.kernel import PARKED, RUNNING, Cancelled
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
 from engine.tasks import Task
 
@@ -122,15 +123,19 @@ class Agent:
         The same events and timing as ``async with ctx.task(name): await
         ctx.sleep(duration)``, with one Python frame instead of three. With
         duration 0 there is no sleep, so it does not yield unless it must wait
-        for a constraint; if nothing governs or watches it, it is only counted (hot).
+        for a constraint. While nothing governs or watches any task, it builds
+        no ``Task``: its events are only counted, each when it happens (hot).
         """
-        if not duration:
-            governor = self._governor
-            if not (governor._constraints or governor._on_started.call or governor._on_finished.call):
-                governor.bus.emitted += 2  # nothing governs or watches any task: only counted
+        governor = self._governor
+        if not (governor._constraints or governor._on_started.call or governor._on_finished.call):
+            # Nothing governs or watches any task: its events are only counted.
+            if not duration:
+                governor.bus.emitted += 2
                 return DONE  # completes at once, without a frame
-            if governor.instant(self, name):
-                return DONE
+            if duration > 0:
+                return self._counted_work(name, duration)
+        elif not duration and governor.instant(self, name):
+            return DONE
         if not duration >= 0:
             raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
         return self._work(name, duration)
@@ -160,6 +165,46 @@ class Agent:
             governor.interrupted(task, error)
             raise
         governor.finish(task, "ok")
+
+    @types.coroutine
+    def _counted_work(self, name: str, duration: float) -> Generator[None, None, None]:
+        """``_work`` while nothing governs or watches any task: no ``Task``, its events only counted.
+
+        A running task that began ungoverned holds nothing, so constraints set
+        while it runs do not touch it; a ``TaskFinished`` subscriber that comes
+        in while it runs still hears its end, as it would on the full path.
+        """
+        governor = self._governor
+        bus = governor.bus
+        kernel = self._kernel
+        started = kernel.now
+        bus.emitted += 1  # TaskStarted
+        seq = self._wait = next(kernel._seqs)
+        when = started + duration
+        if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):
+            kernel._last = when
+            kernel._lane.append((when, seq, self))
+        else:
+            heappush(kernel._heap, (when, seq, self))
+        try:
+            yield
+        except GeneratorExit:  # the coroutine is being closed with its dead engine
+            raise
+        except BaseException as error:
+            self._counted_end(name, started, "cancelled" if isinstance(error, Cancelled) else "failed")
+            raise
+        bus.emitted += 1  # TaskFinished; _counted_end(name, started, "ok"), inlined
+        if governor._on_finished.call is not None:
+            governor._on_finished.call(TaskFinished(kernel.now, self.id, name, "ok", kernel.now - started))
+
+    def _counted_end(self, name: str, started: float, status: str) -> None:
+        """The end of a counted task: counted, and reported if someone has come to watch."""
+        governor = self._governor
+        governor.bus.emitted += 1
+        deliver = governor._on_finished.call
+        if deliver is not None:
+            now = self._kernel.now
+            deliver(TaskFinished(now, self.id, name, status, now - started))
 
     def send(self, target: int, message: Any) -> None:
         """Put ``message`` in agent ``target``'s mailbox (never blocks)."""

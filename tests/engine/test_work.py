@@ -94,3 +94,22 @@ def test_a_negative_or_nan_duration_is_refused(engine: Engine) -> None:
         "work duration -1.0 is not valid: use a number of seconds >= 0",
         "work duration nan is not valid: use a number of seconds >= 0",
     ]
+
+
+def test_an_ungoverned_unwatched_timed_task_counts_its_events_when_they_happen() -> None:
+    # Nothing watches at first: ctx.work takes its counted path, async with + sleep the full one.
+    seen = []
+    for agent_fn in (with_block, with_work):
+        engine = Engine(seed=3)
+        for i, hold in enumerate([1.0, 0.0, 0.5, 0.0, 2.0]):
+            engine.spawn(agent_fn, 0.25 * (i % 2), hold)
+        finished: list[TaskFinished] = []
+        engine.call_at(0.6, lambda e=engine, f=finished: e.subscribe(TaskFinished, f.append))
+        engine.call_at(1.5, lambda e=engine: e.cancel(4))
+        engine.run(until=0.3)
+        midway = engine.events_emitted
+        engine.run()
+        ends = [(ev.time, ev.agent, ev.task, ev.status, ev.duration) for ev in finished]
+        seen.append((midway, engine.events_emitted, ends))
+    assert seen[0] == seen[1]
+    assert seen[1][2] == [(1.0, 0, "work", "ok", 1.0), (1.5, 4, "work", "cancelled", 1.5)]
