@@ -14,8 +14,7 @@ from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
 from engine.awaitables import DONE, PARK
-from engine.events import TaskFinished
-from engine.kernel import PARKED, RUNNING, Cancelled
+from engine.kernel import PARKED, RUNNING
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
 from engine.tasks import Task
 
@@ -168,20 +167,27 @@ class Agent:
 
     @types.coroutine
     def _counted_work(self, name: str, duration: float) -> Generator[None, None, None]:
-        """``_work`` while nothing governs or watches any task: no ``Task``, its events only counted.
+        """``_work`` while nothing governs or watches any task: no ``begin``, events only counted.
 
-        A running task that began ungoverned holds nothing, so constraints set
-        while it runs do not touch it; a ``TaskFinished`` subscriber that comes
-        in while it runs still hears its end, as it would on the full path.
+        The task is still chained as running, so a limit set while it runs
+        counts it (``Governor._adopt``); then, or if someone has come to watch,
+        its end takes the full ``finish``.
         """
         governor = self._governor
-        bus = governor.bus
         kernel = self._kernel
-        started = kernel.now
-        bus.emitted += 1  # TaskStarted
+        # Governor.begin for a task with no constraints, inlined.
+        task = _new(Task)
+        task.agent = self
+        task.name = name
+        task.cons = ()
+        task.i = 0
+        task.started = kernel.now
+        task.outer = self._task
+        self._task = task
+        governor.bus.emitted += 1  # TaskStarted
         seq = self._wait = next(kernel._seqs)
-        when = started + duration
-        if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):
+        when = kernel.now + duration
+        if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):  # park_until
             kernel._last = when
             kernel._lane.append((when, seq, self))
         else:
@@ -191,20 +197,16 @@ class Agent:
         except GeneratorExit:  # the coroutine is being closed with its dead engine
             raise
         except BaseException as error:
-            self._counted_end(name, started, "cancelled" if isinstance(error, Cancelled) else "failed")
+            governor.interrupted(task, error)
             raise
-        bus.emitted += 1  # TaskFinished; _counted_end(name, started, "ok"), inlined
-        if governor._on_finished.call is not None:
-            governor._on_finished.call(TaskFinished(kernel.now, self.id, name, "ok", kernel.now - started))
-
-    def _counted_end(self, name: str, started: float, status: str) -> None:
-        """The end of a counted task: counted, and reported if someone has come to watch."""
-        governor = self._governor
-        governor.bus.emitted += 1
-        deliver = governor._on_finished.call
-        if deliver is not None:
-            now = self._kernel.now
-            deliver(TaskFinished(now, self.id, name, status, now - started))
+        if task.cons or governor._on_finished.call is not None:
+            governor.finish(task, "ok")
+        else:  # Governor.finish with nothing to release or report, inlined
+            if self._task is task:
+                self._task = task.outer
+            else:
+                task.unchain()
+            governor.bus.emitted += 1
 
     def send(self, target: int, message: Any) -> None:
         """Put ``message`` in agent ``target``'s mailbox (never blocks)."""
