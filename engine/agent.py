@@ -97,7 +97,12 @@ class Agent:
             raise ValueError(f"sleep delay {delay!r} is not valid: use a number of seconds >= 0")
         kernel = self._kernel
         seq = self._wait = next(kernel._seqs)
-        heappush(kernel._heap, (kernel.now + delay, seq, self))
+        when = kernel.now + delay
+        if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):  # Kernel.park_until
+            kernel._last = when
+            kernel._lane.append((when, seq, self))
+        else:
+            heappush(kernel._heap, (when, seq, self))
         return PARK
 
     def task(self, name: str) -> Task:
@@ -117,15 +122,19 @@ class Agent:
         The same events and timing as ``async with ctx.task(name): await
         ctx.sleep(duration)``, with one Python frame instead of three. With
         duration 0 there is no sleep, so it does not yield unless it must wait
-        for a constraint; if nothing governs or watches it, it is only counted (hot).
+        for a constraint. While nothing governs or watches any task, it builds
+        no ``Task``: its events are only counted, each when it happens (hot).
         """
-        if not duration:
-            governor = self._governor
-            if not (governor._constraints or governor._on_started.call or governor._on_finished.call):
-                governor.bus.emitted += 2  # nothing governs or watches any task: only counted
+        governor = self._governor
+        if not (governor._constraints or governor._on_started.call or governor._on_finished.call):
+            # Nothing governs or watches any task: its events are only counted.
+            if not duration:
+                governor.bus.emitted += 2
                 return DONE  # completes at once, without a frame
-            if governor.instant(self, name):
-                return DONE
+            if duration > 0:
+                return self._counted_work(name, duration)
+        elif not duration and governor.instant(self, name):
+            return DONE
         if not duration >= 0:
             raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
         return self._work(name, duration)
@@ -142,7 +151,12 @@ class Agent:
                 # The kernel's park_until, inlined.
                 kernel = self._kernel
                 seq = self._wait = next(kernel._seqs)
-                heappush(kernel._heap, (kernel.now + duration, seq, self))
+                when = kernel.now + duration
+                if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):
+                    kernel._last = when
+                    kernel._lane.append((when, seq, self))
+                else:
+                    heappush(kernel._heap, (when, seq, self))
                 yield
         except GeneratorExit:  # the coroutine is being closed with its dead engine
             raise
@@ -150,6 +164,49 @@ class Agent:
             governor.interrupted(task, error)
             raise
         governor.finish(task, "ok")
+
+    @types.coroutine
+    def _counted_work(self, name: str, duration: float) -> Generator[None, None, None]:
+        """``_work`` while nothing governs or watches any task: no ``begin``, events only counted.
+
+        The task is still chained as running, so a limit set while it runs
+        counts it (``Governor._adopt``); then, or if someone has come to watch,
+        its end takes the full ``finish``.
+        """
+        governor = self._governor
+        kernel = self._kernel
+        # Governor.begin for a task with no constraints, inlined.
+        task = _new(Task)
+        task.agent = self
+        task.name = name
+        task.cons = ()
+        task.i = 0
+        task.started = kernel.now
+        task.outer = self._task
+        self._task = task
+        governor.bus.emitted += 1  # TaskStarted
+        seq = self._wait = next(kernel._seqs)
+        when = kernel.now + duration
+        if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):  # park_until
+            kernel._last = when
+            kernel._lane.append((when, seq, self))
+        else:
+            heappush(kernel._heap, (when, seq, self))
+        try:
+            yield
+        except GeneratorExit:  # the coroutine is being closed with its dead engine
+            raise
+        except BaseException as error:
+            governor.interrupted(task, error)
+            raise
+        if task.cons or governor._on_finished.call is not None:
+            governor.finish(task, "ok")
+        else:  # Governor.finish with nothing to release or report, inlined
+            if self._task is task:
+                self._task = task.outer
+            else:
+                task.unchain()
+            governor.bus.emitted += 1
 
     def send(self, target: int, message: Any) -> None:
         """Put ``message`` in agent ``target``'s mailbox (never blocks)."""

@@ -9,7 +9,9 @@ down each receiver's missing values; the receiver is woken once, when its
 count reaches zero, and then reads its neighbours' slots in one C-level
 call. Per neighbour a send is one decrement in a flat list that neighbours
 share, so it touches little memory (with thousands of members, cache misses
-cost more than the operations).
+cost more than the operations). A ``SumExchange`` adds the value into the
+receiver's count instead, for members that need only their neighbours' sum:
+no slots to read at all.
 
 The graph must be symmetric (whoever I hear from also hears from me) and a
 member alternates ``publish`` and ``gather``. Then no neighbour is ever more
@@ -52,6 +54,7 @@ class Port:
         "published",
         "ready",
         "round",
+        "scale",
         "targets",
     )
 
@@ -63,6 +66,7 @@ class Port:
         # outbox[index + parity]: my value of a round; counts[index + parity]: values I still miss.
         self.index = 2 * member
         self.degree = len(neighbours)
+        self.scale = exchange.scale  # a count is (values missing) * scale (+ a sum, see SumExchange)
         self.heard: Sequence[Any] = ()
         self.round = 0
         self.published = False
@@ -111,7 +115,7 @@ class Port:
         self.published = False
         index = self.index + (self.round & 1)
         self.round += 1
-        if not self.counts[index]:
+        if self.counts[index] < self.scale:  # no value missing
             self.complete(index)
             return DONE
         # PARKED until the last neighbour's value completes the round. A member cancelled
@@ -133,6 +137,54 @@ class Port:
         self.early += degree - counts[index ^ 1]
 
 
+class SumPort(Port):
+    """One member's end of a ``SumExchange``: after ``gather``, ``total`` is the neighbours' sum."""
+
+    __slots__ = ("top", "total")
+
+    def __init__(self, exchange: SumExchange, member: int, neighbours: Sequence[int]) -> None:
+        super().__init__(exchange, member, neighbours)
+        self.top = exchange.top
+        self.total = 0
+
+    def publish(self, value: int) -> None:
+        """Add ``value`` (an int in 0 .. top) to every neighbour's total of this round (hot)."""
+        if self.published:
+            raise RuntimeError("publish twice in one round: gather the neighbours' values first")
+        if not 0 <= value <= self.top:
+            raise ValueError(f"value {value!r} is not valid: use a whole number in 0 .. {self.top}")
+        self.published = True
+        parity = self.round & 1
+        # A count is (values missing) * scale + (sum so far): one value takes one scale, adds itself.
+        scale = self.scale
+        delta = value - scale
+        counts = self.counts
+        for index in self.targets[parity]:
+            left = counts[index] + delta
+            counts[index] = left
+            if left < scale:
+                port = self.ports[index >> 1]
+                if port.parked:  # port.complete(index), inlined: once per member and round
+                    port.total = left
+                    degree = port.degree
+                    counts[index] = degree * scale
+                    port.early += degree - counts[index ^ 1] // scale
+                    port.parked = False
+                    agent = port.agent
+                    if agent._wait != -1:  # kernel.wake, inlined
+                        agent._wait = -1
+                        self.ready.append(agent)
+
+    def complete(self, index: int) -> None:
+        """``Port.complete`` for sums: the total is the count itself, once no value is missing."""
+        counts = self.counts
+        self.total = counts[index]
+        degree = self.degree
+        scale = self.scale
+        counts[index] = degree * scale
+        self.early += degree - counts[index ^ 1] // scale
+
+
 def _reader(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
     """A C-level read of ``positions`` out of a list, always as a tuple."""
     if len(positions) > 1:
@@ -151,17 +203,22 @@ class Exchange:
     receivers, in the order of its own neighbour list.
     """
 
+    port_class: type[Port] = Port
+    scale = 1  # a count is (values missing) * scale
+
     def __init__(self, engine: Engine, neighbours: Sequence[Sequence[int]]) -> None:
         self.kernel = engine.kernel
         _check_symmetric(neighbours)
         # All members' values and counts in two flat lists, so a publish touches little memory:
         # member m's value and count of parity p sit at 2m + p.
-        self.counts = [len(ns) for ns in neighbours for _ in (0, 1)]
+        scale = self.scale
+        self.counts = [len(ns) * scale for ns in neighbours for _ in (0, 1)]
         self.outbox: list[Any] = [None] * len(self.counts)
         # One int object per position, shared by every port that names it: a publish then
         # reads ints its neighbours just touched instead of eight of its own (fewer cache misses).
         self.positions = list(range(len(self.counts)))
-        self.ports: list[Port] = [Port(self, member, ns) for member, ns in enumerate(neighbours)]
+        port = self.port_class
+        self.ports: list[Port] = [port(self, member, ns) for member, ns in enumerate(neighbours)]
         for port in self.ports:
             port.ports = self.ports
 
@@ -187,3 +244,24 @@ def _check_symmetric(neighbours: Sequence[Sequence[int]]) -> None:
                     f"neighbours are not symmetric: {other} is a neighbour of {member} "
                     f"{heard[member][other]} time(s), {member} of {other} {heard[other][member]}"
                 )
+
+
+class SumExchange(Exchange):
+    """An exchange whose members need only the sum of their neighbours' values of a round.
+
+    Values are whole numbers in ``0 .. top``. A member's count of a round
+    holds its missing values and the sum so far in one int, (missing) *
+    scale + sum, so a send is still one addition per neighbour, and the
+    receiver reads its total without gathering the values (totalistic
+    automata, diffusion, vote counts). While ``max degree * top`` stays
+    small, the counts stay among the ints Python keeps ready (no allocation).
+    """
+
+    port_class = SumPort
+
+    def __init__(self, engine: Engine, neighbours: Sequence[Sequence[int]], top: int = 1) -> None:
+        if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+            raise ValueError(f"top {top!r} is not valid: use a whole number >= 0")
+        self.top = top
+        self.scale = max(map(len, neighbours), default=0) * top + 1
+        super().__init__(engine, neighbours)

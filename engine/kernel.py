@@ -5,7 +5,9 @@ an agent suspends by *parking*: the operation it awaits first registers it
 somewhere (a timer in the heap, a mailbox, a constraint's queue) and then
 yields. Whoever wakes it puts it on the ready queue. Heap entries are
 ``(time, seq, target)``; the unique ``seq`` breaks ties deterministically and
-lets a woken agent's leftover timer be recognised as stale.
+lets a woken agent's leftover timer be recognised as stale. Timers that share a
+time go to a FIFO lane beside the heap instead (see ``Kernel.__init__``); the
+loop takes the earlier of the two firsts.
 
 An agent's ``_wait`` says what it waits for: ``RUNNING`` (-1) when it runs
 or stands on the ready queue, ``PARKED`` (-2) when only someone else can
@@ -108,6 +110,13 @@ class Kernel:
         self.bus = bus
         self.steps = 0
         self._heap: list[tuple[float, int, object]] = []
+        # The lane: a FIFO of timers beside the heap, in (time, seq) order. Models that set
+        # many timers for one time (a fixed delay, a tick) then pay no heap sifting per timer.
+        # A timer joins the lane at ``_last``, the lane's latest time, or, while the heap is
+        # empty, at any later finite time; every other timer goes to the heap, so models with
+        # scattered times keep an empty lane and pay only for the test.
+        self._lane: deque[tuple[float, int, object]] = deque()
+        self._last = -math.inf
         self._ready: deque[Agent] = deque()
         self._seqs = itertools.count()
         self._on_finished = bus.outlet(AgentFinished)
@@ -118,7 +127,12 @@ class Kernel:
     def park_until(self, agent: Agent, when: float) -> None:
         """Register ``agent`` to be resumed at virtual time ``when`` (hot)."""
         seq = agent._wait = next(self._seqs)
-        heappush(self._heap, (when, seq, agent))
+        # Agent.sleep and Agent._work inline this choice of the lane or the heap.
+        if when == self._last or (not self._heap and self._last <= when < math.inf):
+            self._last = when
+            self._lane.append((when, seq, agent))
+        else:
+            heappush(self._heap, (when, seq, agent))
 
     def wake(self, agent: Agent) -> None:
         """Put a parked agent on the ready queue; its pending timer goes stale (hot)."""
@@ -160,8 +174,13 @@ class Kernel:
         if self._ready:
             return self.now
         heap = self._heap
+        lane = self._lane
         while heap and heap[0][2]._wait != heap[0][1]:
             heappop(heap)
+        while lane and lane[0][2]._wait != lane[0][1]:
+            lane.popleft()
+        if lane and not (heap and heap[0] < lane[0]):
+            return lane[0][0]
         return heap[0][0] if heap else math.inf
 
     def run(self, until: float | None = None, max_steps: int | None = None) -> int:
@@ -178,6 +197,7 @@ class Kernel:
         horizon = _FOREVER if until is None or until == math.inf else until
         budget = sys.maxsize if max_steps is None else max_steps
         heap = self._heap
+        lane = self._lane
         ready = self._ready
         done = 0
         stopped = False
@@ -189,13 +209,21 @@ class Kernel:
                     agent = ready.popleft()
                 else:
                     while heap:
-                        when, seq, agent = heappop(heap)
+                        if lane and lane[0] < heap[0]:  # the lane's first timer is earlier
+                            when, seq, agent = lane.popleft()
+                        else:
+                            when, seq, agent = heappop(heap)
                         if agent._wait == seq:
                             break
                         # stale: the agent was woken otherwise, or the timer cancelled
                     else:
-                        stopped = True
-                        break
+                        while lane:  # the heap is empty: the lane alone, in order
+                            when, seq, agent = lane.popleft()
+                            if agent._wait == seq:
+                                break
+                        else:
+                            stopped = True
+                            break
                     if when > horizon:
                         heappush(heap, (when, seq, agent))
                         stopped = True

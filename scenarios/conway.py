@@ -2,7 +2,7 @@
 
 One agent per cell of a torus. Each generation a cell tells its 8
 neighbours its state, waits until it has heard all 8 for that generation
-(through the engine's ``Exchange``), then applies B3/S23 as a governed task
+(through the engine's ``SumExchange``), then applies B3/S23 as a governed task
 ``compute`` of ``--compute-time`` virtual seconds whose result counts when
 the task ends. A numpy Life runs
 beside it and judges every generation the agents complete
@@ -20,7 +20,7 @@ from typing import Any, Optional
 import numpy as np
 
 from engine import Agent, Engine
-from engine.exchange import Exchange
+from engine.exchange import SumExchange
 from scenarios import patterns
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.life import Check, Validator
@@ -103,9 +103,10 @@ class ConwayParams:
 async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
     """One cell: tell the neighbours my state, hear theirs, apply B3/S23; repeat.
 
-    Where nothing is lost the states travel through an ``Exchange``: each
-    generation's states land in the receivers' slots and a cell is woken
-    once, when its last neighbour's state is in.
+    Where nothing is lost the states travel through a ``SumExchange``: the
+    rule needs only the count of live neighbours, so each state is added
+    into the receivers' counts, and a cell is woken once, when its last
+    neighbour's state is in.
     """
     if world.loss:
         await lossy_cell(ctx, world, targets, alive)
@@ -118,7 +119,7 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     for gen in range(1, world.generations + 1):
         publish(alive)
         await gather()
-        live = sum(port.heard)
+        live = port.total
         # The compute task: B3/S23 takes ``duration``; its result counts once the task is done.
         new = 1 if live == 3 or (live == 2 and alive) else 0
         await work("compute", duration)
@@ -208,7 +209,7 @@ class ConwayWorld(World):
         self.lossy_early = 0  # lossy cells' messages that arrived while their receiver was behind
         # The lossless cells' neighbour exchange (lossy cells use mailboxes).
         self.exchange = (
-            None if params.loss else Exchange(engine, neighbours(params.height, params.width).tolist())
+            None if params.loss else SumExchange(engine, neighbours(params.height, params.width).tolist())
         )
         self.last_check: Check | None = None
         self.verdict = initial.astype(np.uint8).ravel()  # the last judged generation's cell codes

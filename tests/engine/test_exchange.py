@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine import Engine
-from engine.exchange import Exchange
+from engine.exchange import Exchange, SumExchange
 
 RING4 = [[3, 1], [0, 2], [1, 3], [2, 0]]
 
@@ -155,3 +155,57 @@ def test_every_member_hears_exactly_its_neighbours_values_of_each_round(
         ready = [finish.get((m, r - 1), 0.0) + delays[m][r]]
         ready += [finish.get((n, r - 1), 0.0) for n in neighbours[m]]
         assert t == max(ready)
+
+
+async def summer(ctx, exchange: SumExchange, rounds: int, delays: list[float], top: int, log: list) -> None:
+    """Publish a value of (id, round), sleep this round's delay, gather; log the total heard."""
+    port = exchange.join(ctx, ctx.id)
+    for r in range(rounds):
+        port.publish((ctx.id * 7 + r) % (top + 1))
+        await ctx.sleep(delays[r % len(delays)])
+        await port.gather()
+        log.append((ctx.now, ctx.id, r, port.total))
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs_and_delays(), st.integers(0, 40))
+def test_a_sum_exchange_gives_each_member_its_neighbours_sum_when_a_value_exchange_would(
+    case: tuple[list[list[int]], list[list[float]], int], top: int
+) -> None:
+    neighbours, delays, rounds = case
+    runs = []
+    for kind in (Exchange, SumExchange):
+        engine = Engine(seed=1)
+        exchange = Exchange(engine, neighbours) if kind is Exchange else SumExchange(engine, neighbours, top)
+        log: list = []
+        for d in delays:
+            if kind is Exchange:
+                engine.spawn(member, exchange, rounds, d, log)
+            else:
+                engine.spawn(summer, exchange, rounds, d, top, log)
+        engine.run()
+        assert all(agent.error is None and agent.done for agent in engine.agents)
+        runs.append(([(t, m, r) for t, m, r, _ in log], [port.early for port in exchange.ports]))
+        if kind is SumExchange:
+            for _, m, r, total in log:
+                assert total == sum((n * 7 + r) % (top + 1) for n in neighbours[m])
+    assert runs[0] == runs[1]  # the same wake-ups in the same order, the same early values
+
+
+def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> None:
+    with pytest.raises(ValueError, match="top -1 is not valid"):
+        SumExchange(engine, [[1], [0]], top=-1)
+    exchange = SumExchange(engine, [[1], [0]], top=3)
+    errors: list[str] = []
+
+    async def misuse(ctx) -> None:
+        port = exchange.join(ctx, ctx.id)
+        for value in (4, -1):
+            try:
+                port.publish(value)
+            except ValueError as error:
+                errors.append(str(error))
+
+    engine.spawn(misuse)
+    engine.run()
+    assert errors == [f"value {v} is not valid: use a whole number in 0 .. 3" for v in (4, -1)]

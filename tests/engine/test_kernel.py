@@ -6,6 +6,8 @@ import asyncio
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Engine, Event
 from tests.engine.conftest import Recorder
@@ -36,6 +38,41 @@ def test_equal_times_wake_in_the_order_the_sleeps_began(engine: Engine) -> None:
     engine.spawn(sleeper, [2.0], log)
     engine.run()
     assert log == [(0.5, 0), (2.0, 1), (2.0, 2), (2.0, 0)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from([0.0, 0.25, 0.5, 1.0, 0.3, 0.7]), max_size=6), min_size=1, max_size=8),
+    st.lists(st.sampled_from([0.0, 0.25, 0.6, 1.0, 2.0]), max_size=4),
+    st.integers(1, 7),
+)
+def test_timers_fire_in_time_then_setting_order_whether_heap_or_lane(
+    agents: list[list[float]], timers: list[float], slice_steps: int
+) -> None:
+    # Shared delays put many timers at one time (the lane), scattered ones go to the heap,
+    # bounded slices push the next timer back: the order is always (time, order of setting).
+    engine = Engine(seed=0)
+    log: list = []
+    setting: dict[tuple, int] = {}
+    count = iter(range(10**6))
+
+    async def agent(ctx, delays: list[float]) -> None:
+        for i, d in enumerate(delays):
+            setting[(ctx.id, i)] = next(count)
+            await ctx.sleep(d)
+            log.append((ctx.now, setting[(ctx.id, i)]))
+
+    for delays in agents:
+        engine.spawn(agent, delays)
+    for t in timers:
+        key = ("timer", t, next(count))
+        engine.call_at(t, lambda key=key: log.append((key[1], key[2])))
+    horizon = 0.0
+    while not engine.kernel.idle:  # slices bounded in steps and in time
+        engine.run(until=horizon, max_steps=slice_steps)
+        horizon += 0.25
+    assert log == sorted(log)
+    assert len(log) == sum(map(len, agents)) + len(timers)
 
 
 def test_agents_start_in_spawn_order_at_the_current_time(engine: Engine, rec: Recorder) -> None:

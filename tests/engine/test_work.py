@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Engine, TaskFinished
+from engine import Engine, TaskFinished, TaskStarted
 from tests.engine.conftest import Recorder
 
 
@@ -94,3 +94,41 @@ def test_a_negative_or_nan_duration_is_refused(engine: Engine) -> None:
         "work duration -1.0 is not valid: use a number of seconds >= 0",
         "work duration nan is not valid: use a number of seconds >= 0",
     ]
+
+
+def test_an_ungoverned_unwatched_timed_task_counts_its_events_when_they_happen() -> None:
+    # Nothing watches at first: ctx.work takes its counted path, async with + sleep the full one.
+    seen = []
+    for agent_fn in (with_block, with_work):
+        engine = Engine(seed=3)
+        for i, hold in enumerate([1.0, 0.0, 0.5, 0.0, 2.0]):
+            engine.spawn(agent_fn, 0.25 * (i % 2), hold)
+        finished: list[TaskFinished] = []
+        engine.call_at(0.6, lambda e=engine, f=finished: e.subscribe(TaskFinished, f.append))
+        engine.call_at(1.5, lambda e=engine: e.cancel(4))
+        engine.run(until=0.3)
+        midway = engine.events_emitted
+        engine.run()
+        ends = [(ev.time, ev.agent, ev.task, ev.status, ev.duration) for ev in finished]
+        seen.append((midway, engine.events_emitted, ends))
+    assert seen[0] == seen[1]
+    assert seen[1][2] == [(1.0, 0, "work", "ok", 1.0), (1.5, 4, "work", "cancelled", 1.5)]
+
+
+@pytest.mark.parametrize("agent_fn", [with_block, with_work])
+def test_a_limit_set_while_unwatched_tasks_run_counts_them(agent_fn) -> None:
+    """Tasks that began with nothing governing them still hold a slot of a limit set meanwhile."""
+    engine = Engine(seed=3)
+    for _ in range(4):
+        engine.spawn(agent_fn, 0.0, 2.0)  # four tasks running from 0 to 2
+    engine.call_at(1.0, lambda: engine.concurrency("task:work", 2))
+    for _ in range(2):
+        engine.spawn(agent_fn, 1.5, 1.0)  # must wait until only one of the four runs
+    started: list[float] = []
+    engine.call_at(1.25, lambda: engine.subscribe(TaskStarted, lambda ev: started.append(ev.time)))
+    engine.run(until=1.75)
+    c = engine.constraint("task:work", "concurrency")
+    assert (c.statistics().running, c.statistics().waiting) == (4, 2)
+    engine.run()
+    assert started == [2.0, 2.0]  # both start when the four end and free the slots
+    assert c.statistics().running == 0
