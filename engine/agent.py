@@ -148,15 +148,8 @@ class Agent:
                 self._wait = PARKED  # until a constraint grants it
                 yield
             if duration:
-                # The kernel's park_until, inlined.
                 kernel = self._kernel
-                seq = self._wait = next(kernel._seqs)
-                when = kernel.now + duration
-                if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):
-                    kernel._last = when
-                    kernel._lane.append((when, seq, self))
-                else:
-                    heappush(kernel._heap, (when, seq, self))
+                kernel.park_until(self, kernel.now + duration)
                 yield
         except GeneratorExit:  # the coroutine is being closed with its dead engine
             raise
