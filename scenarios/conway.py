@@ -292,13 +292,8 @@ class ConwayWorld(World):
         return max(ahead, default=self.validator.generation)
 
     def describe_agent(self, agent: int) -> dict[str, str]:
-        row, col = self.cell_of(agent)
-        self.refresh()
-        return {
-            "state": self.legend[self.state[agent]].name,
-            "cell": f"row {row}, column {col}",
-            "generation": str(self.reached(agent)),
-        }
+        self.refresh()  # the inspector shows the cell's row and column itself
+        return {"state": self.legend[self.state[agent]].name, "generation": str(self.reached(agent))}
 
 
 def initial_grid(params: ConwayParams, engine: Engine | None) -> np.ndarray:

@@ -254,7 +254,7 @@ def test_grid_out_artifact_and_inspector() -> None:
     grid = world.artifacts()["grid_out"]
     assert grid.shape == (5, 6) and grid.dtype == np.uint8
     assert np.array_equal(grid, life.run(patterns.place(patterns.load("blinker"), 6, 5), 3))
-    assert world.describe_agent(2 * 6 + 2) == {"state": "alive", "cell": "row 2, column 2", "generation": "3"}
+    assert world.describe_agent(2 * 6 + 2) == {"state": "alive", "generation": "3"}
     assert world.describe_agent(2 * 6 + 3)["state"] == "dead"
     assert [s.name for s in world.series()] == ["population", "logic errors", "drift errors"]
 
