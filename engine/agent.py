@@ -122,8 +122,8 @@ class Agent:
         The same events and timing as ``async with ctx.task(name): await
         ctx.sleep(duration)``, with one Python frame instead of three. With
         duration 0 there is no sleep, so it does not yield unless it must wait
-        for a constraint. While nothing governs or watches any task, it builds
-        no ``Task``: its events are only counted, each when it happens (hot).
+        for a constraint. While nothing governs or watches any task, it calls
+        no ``begin``/``finish``: its events are only counted, each when it happens (hot).
         """
         governor = self._governor
         if not (governor._constraints or governor._on_started.call or governor._on_finished.call):

@@ -127,7 +127,7 @@ class Kernel:
     def park_until(self, agent: Agent, when: float) -> None:
         """Register ``agent`` to be resumed at virtual time ``when`` (hot)."""
         seq = agent._wait = next(self._seqs)
-        # Agent.sleep and Agent._work inline this choice of the lane or the heap.
+        # Agent.sleep and Agent._counted_work inline this choice of the lane or the heap.
         if when == self._last or (not self._heap and self._last <= when < math.inf):
             self._last = when
             self._lane.append((when, seq, agent))
