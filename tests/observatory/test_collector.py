@@ -80,3 +80,11 @@ def test_the_screen_freezes_survivors_while_it_runs_and_not_after() -> None:
 
     asyncio.run(watch())
     assert gc.get_freeze_count() == 0 and gc.callbacks == callbacks
+
+
+def test_a_run_collects_the_young_generation_less_often_and_restores_the_thresholds() -> None:
+    thresholds = gc.get_threshold()
+    with survivors_frozen():
+        assert gc.get_threshold()[0] >= 20_000
+        assert gc.get_threshold()[1:] == thresholds[1:]
+    assert gc.get_threshold() == thresholds
