@@ -6,8 +6,10 @@ engine's neighbour exchange, each step in a governed task ``compute``, with
 the live validator judging every generation. Ours runs twice: with the
 default compute task of 0.125 virtual seconds (one more park and resume per
 agent-generation) and with ``--compute-time 0`` (pure Life: the task still
-runs, governed, but takes no virtual time). Mesa: one agent per cell that reads its neighbours' states
-directly (the usual way to write Life in Mesa), stepped in two phases.
+runs, governed, but takes no virtual time: Mesa's model). Mesa: one agent
+per cell that reads its neighbours' states directly (the usual way to write
+Life in Mesa), stepped in two phases. Both run under the garbage-collection
+policy of our headless runs (``observatory.collector.survivors_frozen``).
 Runs alternate between the two to share the machine's noise; medians are
 printed, in agent-generations (agents x generations) per wall second.
 
@@ -20,7 +22,6 @@ observed generations, per generation.
 from __future__ import annotations
 
 import argparse
-import gc
 import statistics
 import sys
 import time
@@ -31,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Engine
+from observatory.collector import survivors_frozen
 from scenarios import conway, life
 from scenarios.params import parse_params
 
@@ -44,10 +46,10 @@ def run_ours(size: int, generations: int, seed: int, compute_time: float) -> tup
     params = parse_params(conway.ConwayParams, {**values, "compute_time": compute_time})
     world = conway.build(engine, params)
     initial = world.validator.observed.copy()
-    gc.collect()  # after building, so neither side pays for the other's or its own setup garbage
-    start, cpu = time.perf_counter(), time.process_time()
-    engine.run()
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    with survivors_frozen():  # the collector's policy of a headless run (it collects first)
+        start, cpu = time.perf_counter(), time.process_time()
+        engine.run()
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     assert world.done and world.validator.logic_errors == 0 and world.validator.drift_errors == 0
     assert np.array_equal(world.observed, life.run(initial, generations))
     return elapsed, cpu, initial
@@ -84,11 +86,11 @@ def run_mesa(size: int, generations: int, seed: int) -> tuple[float, float]:
             self.agents.do("commit")
 
     model = LifeModel()
-    gc.collect()  # after building, so neither side pays for the other's or its own setup garbage
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(generations):
-        model.step()
-    return time.perf_counter() - start, time.process_time() - cpu
+    with survivors_frozen():  # the same collector policy as ours
+        start, cpu = time.perf_counter(), time.process_time()
+        for _ in range(generations):
+            model.step()
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def validator_cost(initial: np.ndarray, generations: int) -> float:

@@ -105,8 +105,8 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
 
     Where nothing is lost the states travel through a ``SumExchange``: the
     rule needs only the count of live neighbours, so each state is added
-    into the receivers' counts, and a cell is woken once, when its last
-    neighbour's state is in.
+    into the receivers' counts (all states sent in one instant at once, at
+    its end), and a cell is woken once, when its last neighbour's state is in.
     """
     if world.loss:
         await lossy_cell(ctx, world, targets, alive)
@@ -119,7 +119,7 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     for gen in range(1, world.generations + 1):
         publish(alive)
         await gather()
-        live = port.total
+        live = port.heard  # the sum of the neighbours' states
         # The compute task: B3/S23 takes ``duration``; its result counts once the task is done.
         new = 1 if live == 3 or (live == 2 and alive) else 0
         await work("compute", duration)

@@ -35,13 +35,14 @@ def test_a_ring_hears_its_neighbours_in_order_once_the_slowest_is_in(engine: Eng
         (1.0, 3, 0, [(2, 0), (0, 0)]),
         (2.0, 2, 1, [(1, 1), (3, 1)]),
         (3.0, 0, 0, [(3, 0), (1, 0)]),
-        # 0's round-1 value completes 3 and 1, woken in 0's neighbour order.
-        (3.0, 3, 1, [(2, 1), (0, 1)]),
+        # 0's round-1 value completes 1 and 3, woken in member order.
         (3.0, 1, 1, [(0, 1), (2, 1)]),
+        (3.0, 3, 1, [(2, 1), (0, 1)]),
         (4.0, 0, 1, [(3, 1), (1, 1)]),
     ]
-    # Round-1 values in when round 0 completed: 0 had both, 2 had 1's, 3 had 2's, 1 none.
-    assert [port.early for port in exchange.ports] == [2, 0, 1, 1]
+    # Round-1 values in when a member took round 0: 0 had both (delivered at 1.0, while it
+    # slept until 3.0); the others took theirs at 1.0, before that instant's delivery.
+    assert [port.early for port in exchange.ports] == [2, 0, 0, 0]
 
 
 async def gatherer(ctx, exchange: Exchange, rounds: int, resumes: list[int]) -> None:
@@ -60,8 +61,8 @@ def test_a_member_is_resumed_once_per_round_however_many_neighbours_it_has(engin
         engine.spawn(gatherer, exchange, 10, resumes)
     steps = engine.run()
     assert resumes == [10] * 4
-    # A start per member, then one resumption per member and round at most.
-    assert steps <= 4 + 4 * 10
+    # A start per member, then one resumption per member and round at most, and one delivery per round.
+    assert steps <= 4 + 4 * 10 + 10
     assert engine.now == 0.0
 
 
@@ -164,7 +165,7 @@ async def summer(ctx, exchange: SumExchange, rounds: int, delays: list[float], t
         port.publish((ctx.id * 7 + r) % (top + 1))
         await ctx.sleep(delays[r % len(delays)])
         await port.gather()
-        log.append((ctx.now, ctx.id, r, port.total))
+        log.append((ctx.now, ctx.id, r, port.heard))
 
 
 @settings(max_examples=60, deadline=None)
@@ -209,3 +210,53 @@ def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> Non
     engine.spawn(misuse)
     engine.run()
     assert errors == [f"value {v} is not valid: use a whole number in 0 .. 3" for v in (4, -1)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(graphs_and_delays(), st.integers(0, 3))
+def test_numpy_and_python_deliveries_give_the_same_run(
+    case: tuple[list[list[int]], list[list[float]], int], top: int
+) -> None:
+    neighbours, delays, rounds = case
+    runs = []
+    for batch in (1, 10**9):  # every delivery through numpy; every one value by value
+        for kind in (Exchange, SumExchange):
+            engine = Engine(seed=1)
+            if kind is Exchange:
+                exchange = Exchange(engine, neighbours, batch=batch)
+            else:
+                exchange = SumExchange(engine, neighbours, top, batch=batch)
+            log: list = []
+            for d in delays:
+                if kind is Exchange:
+                    engine.spawn(member, exchange, rounds, d, log)
+                else:
+                    engine.spawn(summer, exchange, rounds, d, top, log)
+            engine.run()
+            assert all(agent.error is None and agent.done for agent in engine.agents)
+            runs.append((log, [port.early for port in exchange.ports], engine.kernel.steps))
+    assert runs[0] == runs[2] and runs[1] == runs[3]
+
+
+def test_values_published_in_one_instant_are_delivered_together_at_its_end(engine: Engine) -> None:
+    exchange = SumExchange(engine, [[1, 2], [0, 2], [0, 1]], top=5)
+    order: list[tuple[int, float, int]] = []
+
+    async def triangle(ctx) -> None:
+        port = exchange.join(ctx, ctx.id)
+        await ctx.sleep(ctx.id * 0.5)
+        port.publish(ctx.id + 1)
+        await port.gather()
+        order.append((ctx.id, ctx.now, port.heard))
+
+    async def late(ctx) -> None:
+        await ctx.sleep(1.0)
+        order.append((-1, ctx.now, -1))
+
+    for _ in range(3):
+        engine.spawn(triangle)
+    engine.spawn(late)
+    engine.run()
+    # 2 publishes last, at 1.0, and already has its neighbours' values (delivered at 0 and 0.5).
+    # 0 and 1 hear 2's value at the delivery closing 1.0: after the late agent, due at 1.0 already.
+    assert order == [(2, 1.0, 3), (-1, 1.0, -1), (0, 1.0, 5), (1, 1.0, 4)]
