@@ -167,6 +167,7 @@ class Exchange:
     """
 
     port_class: type[Port] = Port
+    reads_values = True  # hands over the neighbours' values (a SumExchange: only their sum)
     scale = 1  # a count is (values missing) * scale (+ their sum so far, in a SumExchange)
 
     def __init__(self, engine: Engine, neighbours: Sequence[Sequence[int]], batch: int | None = None) -> None:
@@ -189,16 +190,20 @@ class Exchange:
         # stash[position]: a completed round's values (or sum), kept until its member gathers.
         self.stash: list[Any] = [None] * size
         self.pending = array("q")  # values published since the last delivery, coded
-        # Per sender position: the receivers' count positions, in the sender's neighbour order.
+        # Per sender position: the receivers' count positions, in the sender's neighbour order
+        # (a symmetric graph: also the positions of the values a member reads). One int object
+        # per position, shared: fewer objects to keep and to miss in the cache.
+        at = list(range(size + 1))
+        self.each = [tuple(at[2 * r + parity] for r in ns) for ns in neighbours for parity in (0, 1)]
         width = int(degrees.max(initial=0))
-        self.targets = np.full((size, width), size, dtype=np.int64)
-        self.each: list[tuple[int, ...]] = []
-        self.readers: list[Callable[[list[Any]], tuple[Any, ...]]] = []
-        for member, ns in enumerate(neighbours):
-            for parity in (0, 1):
-                self.targets[2 * member + parity, : len(ns)] = [2 * r + parity for r in ns]
-                self.each.append(tuple(2 * r + parity for r in ns))
-                self.readers.append(_reader([2 * s + parity for s in ns]))
+        if degrees.min(initial=0) == width:
+            self.targets = np.array(self.each, dtype=np.int64).reshape(size, width)
+        else:  # uneven degrees: the padding's position fills each row up
+            self.targets = np.full((size, width), size, dtype=np.int64)
+            for position, receivers in enumerate(self.each):
+                self.targets[position, : len(receivers)] = receivers
+        if self.reads_values:
+            self.readers = [_reader(list(receivers)) for receivers in self.each]
         self.batch = max(_BATCH_SMALLEST, int(count * _BATCH_SHARE)) if batch is None else batch
         for member in np.flatnonzero(degrees == 0).tolist():  # nothing to wait for, ever
             for position in (2 * member, 2 * member + 1):
@@ -319,6 +324,7 @@ class SumExchange(Exchange):
     """
 
     port_class = SumPort
+    reads_values = False
 
     def __init__(
         self, engine: Engine, neighbours: Sequence[Sequence[int]], top: int = 1, batch: int | None = None
