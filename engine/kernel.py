@@ -124,7 +124,7 @@ class Kernel:
 
     # -- scheduling primitives -------------------------------------------------
 
-    def park_until(self, agent: Agent, when: float) -> None:
+    def park_until(self, agent: Agent | Timer, when: float) -> None:
         """Register ``agent`` to be resumed at virtual time ``when`` (hot)."""
         seq = agent._wait = next(self._seqs)
         # Agent.sleep and Agent._counted_work inline this choice of the lane or the heap.
@@ -145,8 +145,7 @@ class Kernel:
         if not when < math.inf and when != -math.inf:  # NaN or inf would break the heap order
             raise ValueError(f"time {when!r} is not valid: use a finite number of virtual seconds")
         timer = Timer(callback)
-        seq = timer._wait = next(self._seqs)
-        heappush(self._heap, (max(when, self.now), seq, timer))
+        self.park_until(timer, max(when, self.now))  # a timer parks like an agent
         return timer
 
     def start(self, agent: Agent) -> None:
