@@ -168,29 +168,42 @@ async def summer(ctx, exchange: SumExchange, rounds: int, delays: list[float], t
         log.append((ctx.now, ctx.id, r, port.heard))
 
 
+Case = tuple[list[list[int]], list[list[float]], int]  # neighbours, delays per member, rounds
+
+
+def run_exchange(
+    kind: type[Exchange], case: Case, top: int, batch: int | None = None
+) -> tuple[list, list[int], int]:
+    """One run of ``member`` (Exchange) or ``summer`` (SumExchange) agents: log, early counts, steps."""
+    neighbours, delays, rounds = case
+    engine = Engine(seed=1)
+    if kind is SumExchange:
+        exchange: Exchange = SumExchange(engine, neighbours, top, batch=batch)
+    else:
+        exchange = Exchange(engine, neighbours, batch=batch)
+    log: list = []
+    for d in delays:
+        if kind is SumExchange:
+            engine.spawn(summer, exchange, rounds, d, top, log)
+        else:
+            engine.spawn(member, exchange, rounds, d, log)
+    engine.run()
+    assert all(agent.error is None and agent.done for agent in engine.agents)
+    return log, [port.early for port in exchange.ports], engine.kernel.steps
+
+
 @settings(max_examples=60, deadline=None)
 @given(graphs_and_delays(), st.integers(0, 40))
 def test_a_sum_exchange_gives_each_member_its_neighbours_sum_when_a_value_exchange_would(
     case: tuple[list[list[int]], list[list[float]], int], top: int
 ) -> None:
-    neighbours, delays, rounds = case
-    runs = []
-    for kind in (Exchange, SumExchange):
-        engine = Engine(seed=1)
-        exchange = Exchange(engine, neighbours) if kind is Exchange else SumExchange(engine, neighbours, top)
-        log: list = []
-        for d in delays:
-            if kind is Exchange:
-                engine.spawn(member, exchange, rounds, d, log)
-            else:
-                engine.spawn(summer, exchange, rounds, d, top, log)
-        engine.run()
-        assert all(agent.error is None and agent.done for agent in engine.agents)
-        runs.append(([(t, m, r) for t, m, r, _ in log], [port.early for port in exchange.ports]))
-        if kind is SumExchange:
-            for _, m, r, total in log:
-                assert total == sum((n * 7 + r) % (top + 1) for n in neighbours[m])
-    assert runs[0] == runs[1]  # the same wake-ups in the same order, the same early values
+    values, early, _ = run_exchange(Exchange, case, top)
+    sums, sum_early, _ = run_exchange(SumExchange, case, top)
+    # The same wake-ups in the same order, the same early values.
+    assert [(t, m, r) for t, m, r, _ in values] == [(t, m, r) for t, m, r, _ in sums]
+    assert early == sum_early
+    for _, m, r, total in sums:
+        assert total == sum((n * 7 + r) % (top + 1) for n in case[0][m])
 
 
 def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> None:
@@ -201,7 +214,7 @@ def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> Non
 
     async def misuse(ctx) -> None:
         port = exchange.join(ctx, ctx.id)
-        for value in (4, -1):
+        for value in (4, -1, 1.0):
             try:
                 port.publish(value)
             except ValueError as error:
@@ -209,7 +222,7 @@ def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> Non
 
     engine.spawn(misuse)
     engine.run()
-    assert errors == [f"value {v} is not valid: use a whole number in 0 .. 3" for v in (4, -1)]
+    assert errors == [f"value {v} is not valid: use a whole number in 0 .. 3" for v in (4, -1, 1.0)]
 
 
 @settings(max_examples=60, deadline=None)
@@ -217,25 +230,9 @@ def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> Non
 def test_numpy_and_python_deliveries_give_the_same_run(
     case: tuple[list[list[int]], list[list[float]], int], top: int
 ) -> None:
-    neighbours, delays, rounds = case
-    runs = []
-    for batch in (1, 10**9):  # every delivery through numpy; every one value by value
-        for kind in (Exchange, SumExchange):
-            engine = Engine(seed=1)
-            if kind is Exchange:
-                exchange = Exchange(engine, neighbours, batch=batch)
-            else:
-                exchange = SumExchange(engine, neighbours, top, batch=batch)
-            log: list = []
-            for d in delays:
-                if kind is Exchange:
-                    engine.spawn(member, exchange, rounds, d, log)
-                else:
-                    engine.spawn(summer, exchange, rounds, d, top, log)
-            engine.run()
-            assert all(agent.error is None and agent.done for agent in engine.agents)
-            runs.append((log, [port.early for port in exchange.ports], engine.kernel.steps))
-    assert runs[0] == runs[2] and runs[1] == runs[3]
+    for kind in (Exchange, SumExchange):
+        # Every delivery through numpy, and every one value by value.
+        assert run_exchange(kind, case, top, batch=1) == run_exchange(kind, case, top, batch=10**9)
 
 
 def test_values_published_in_one_instant_are_delivered_together_at_its_end(engine: Engine) -> None:
