@@ -184,7 +184,7 @@ class Exchange:
         self.full_list = self.full.tolist()
         self.degree_list = degrees.tolist()
         self.span = size + 1  # a pending value is coded as value * span + position
-        self.counts = array("q", [*self.full.tolist(), 0])
+        self.counts = array("q", [*self.full_list, 0])
         self.view = np.frombuffer(self.counts, dtype=np.int64)
         self.outbox: list[Any] = [None] * size
         # stash[position]: a completed round's values (or sum), kept until its member gathers.
@@ -195,13 +195,7 @@ class Exchange:
         # per position, shared: fewer objects to keep and to miss in the cache.
         at = list(range(size + 1))
         self.each = [tuple(at[2 * r + parity] for r in ns) for ns in neighbours for parity in (0, 1)]
-        width = int(degrees.max(initial=0))
-        if degrees.min(initial=0) == width:
-            self.targets = np.array(self.each, dtype=np.int64).reshape(size, width)
-        else:  # uneven degrees: the padding's position fills each row up
-            self.targets = np.full((size, width), size, dtype=np.int64)
-            for position, receivers in enumerate(self.each):
-                self.targets[position, : len(receivers)] = receivers
+        self.targets = _rows(self.each, padding=size)
         if self.reads_values:
             self.readers = [_reader(list(receivers)) for receivers in self.each]
         self.batch = max(_BATCH_SMALLEST, int(count * _BATCH_SHARE)) if batch is None else batch
@@ -296,6 +290,17 @@ class Exchange:
         if self.stash[position] is not None:
             return self.degree_list[position >> 1]
         return self.degree_list[position >> 1] - self.counts[position] // self.scale
+
+
+def _rows(each: list[tuple[int, ...]], padding: int) -> np.ndarray:
+    """``each`` as a 2-d array for numpy; shorter rows are filled up with ``padding``."""
+    width = max(map(len, each), default=0)
+    if all(len(row) == width for row in each):
+        return np.array(each, dtype=np.int64).reshape(len(each), width)
+    rows = np.full((len(each), width), padding, dtype=np.int64)
+    for position, row in enumerate(each):
+        rows[position, : len(row)] = row
+    return rows
 
 
 def _check_symmetric(neighbours: Sequence[Sequence[int]]) -> None:
