@@ -126,7 +126,7 @@ class Agent:
         no ``begin``/``finish``: its events are only counted, each when it happens (hot).
         """
         governor = self._governor
-        if not (governor._constraints or governor._on_started.call or governor._on_finished.call):
+        if governor.quiet:
             # Nothing governs or watches any task: its events are only counted.
             if not duration:
                 governor.bus.emitted += 2
@@ -192,7 +192,7 @@ class Agent:
         except BaseException as error:
             governor.interrupted(task, error)
             raise
-        if task.cons or governor._on_finished.call is not None:
+        if task.cons or not governor.quiet:
             governor.finish(task, "ok")
         else:  # Governor.finish with nothing to release or report, inlined
             if self._task is task:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Engine, TaskFinished, TaskStarted
+from engine import AgentStarted, Engine, Event, TaskFinished, TaskStarted
 from tests.engine.conftest import Recorder
 
 
@@ -132,3 +132,26 @@ def test_a_limit_set_while_unwatched_tasks_run_counts_them(agent_fn) -> None:
     engine.run()
     assert started == [2.0, 2.0]  # both start when the four end and free the slots
     assert c.statistics().running == 0
+
+
+def test_the_governor_is_quiet_only_while_nothing_governs_or_watches_tasks() -> None:
+    """``Governor.quiet`` (ctx.work's one test for its counted path) follows every change."""
+    engine = Engine(seed=0)
+    governor = engine.governor
+    assert governor.quiet
+    stop_agents = engine.subscribe(AgentStarted, lambda ev: None)
+    assert governor.quiet  # agent events are not task events
+    for event_type in (TaskStarted, TaskFinished, Event):
+        stop = engine.subscribe(event_type, lambda ev: None)
+        assert not governor.quiet
+        stop()
+        assert governor.quiet
+    stop_agents()
+    engine.pause("task:work")
+    assert not governor.quiet
+    engine.resume("task:work")
+    assert governor.quiet
+    engine.concurrency("task:work", 1, ttl=1.0)
+    assert not governor.quiet
+    engine.run()  # the limit expires
+    assert governor.quiet
