@@ -40,6 +40,7 @@ class Agent:
         "_governor",
         "_kernel",
         "_random",
+        "_spare",
         "_task",
         "_wait",
         "engine",
@@ -61,6 +62,7 @@ class Agent:
         self._box: Mailbox | None = None
         self._random: random.Random | None = None
         self._task: Task | None = None  # the innermost running governed task
+        self._spare: Task | None = None  # for the counted path of ``work``
 
     @property
     def now(self) -> float:
@@ -128,11 +130,11 @@ class Agent:
         governor = self._governor
         if governor.quiet:
             # Nothing governs or watches any task: its events are only counted.
+            if duration > 0:
+                return self._counted_work(name, duration)
             if not duration:
                 governor.bus.emitted += 2
                 return DONE  # completes at once, without a frame
-            if duration > 0:
-                return self._counted_work(name, duration)
         elif not duration and governor.instant(self, name):
             return DONE
         if not duration >= 0:
@@ -168,18 +170,26 @@ class Agent:
         """
         governor = self._governor
         kernel = self._kernel
-        # Governor.begin for a task with no constraints, inlined.
-        task = _new(Task)
-        task.agent = self
+        # Governor.begin for a task with no constraints, inlined. The Task of a
+        # counted work that ended here is kept as the agent's spare and reused:
+        # once off the chain nothing refers to it (no constraint, no event holds
+        # a Task), and its ``cons`` is still ``()`` and ``i`` 0.
+        task = self._spare
+        if task is None:
+            task = _new(Task)
+            task.agent = self
+            task.cons = ()
+            task.i = 0
+        else:
+            self._spare = None  # taken while it runs
         task.name = name
-        task.cons = ()
-        task.i = 0
-        task.started = kernel.now
+        now = task.started = kernel.now
         task.outer = self._task
         self._task = task
-        governor.bus.emitted += 1  # TaskStarted
+        bus = governor.bus
+        bus.emitted += 1  # TaskStarted
         seq = self._wait = next(kernel._seqs)
-        when = kernel.now + duration
+        when = now + duration
         if when == kernel._last or (not kernel._heap and kernel._last <= when < _INF):  # park_until
             kernel._last = when
             kernel._lane.append((when, seq, self))
@@ -199,7 +209,8 @@ class Agent:
                 self._task = task.outer
             else:
                 task.unchain()
-            governor.bus.emitted += 1
+            bus.emitted += 1
+            self._spare = task
 
     def send(self, target: int, message: Any) -> None:
         """Put ``message`` in agent ``target``'s mailbox (never blocks)."""

@@ -155,3 +155,26 @@ def test_the_governor_is_quiet_only_while_nothing_governs_or_watches_tasks() -> 
     assert not governor.quiet
     engine.run()  # the limit expires
     assert governor.quiet
+
+
+@pytest.mark.parametrize("agent_fn", [with_block, with_work])
+def test_limits_set_and_removed_between_counted_tasks_count_each_task_once(agent_fn) -> None:
+    """The counted path reuses its Task; one a limit took hold of is not reused."""
+
+    async def agent(ctx) -> None:
+        for _ in range(4):
+            await agent_fn(ctx, 0.0, 1.0)
+
+    engine = Engine(seed=0)
+    engine.spawn(agent)
+    engine.call_at(1.5, lambda: engine.concurrency("task:work", 1))  # the 2nd task holds it
+    engine.call_at(2.5, lambda: engine.remove("task:work", "concurrency"))
+    engine.call_at(3.5, lambda: engine.concurrency("task:work", 2))  # the 4th task holds it
+    engine.run(until=1.75)
+    first = engine.constraint("task:work", "concurrency")
+    assert first.statistics().running == 1
+    engine.run(until=3.75)
+    second = engine.constraint("task:work", "concurrency")
+    assert second.statistics().running == 1
+    engine.run()
+    assert (first.held, second.held, engine.events_emitted) == (0, 0, 1 + 3 + 8 + 1)
