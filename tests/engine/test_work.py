@@ -178,3 +178,36 @@ def test_limits_set_and_removed_between_counted_tasks_count_each_task_once(agent
     assert second.statistics().running == 1
     engine.run()
     assert (first.held, second.held, engine.events_emitted) == (0, 0, 1 + 3 + 8 + 1)
+
+
+@pytest.mark.parametrize("agent_fn", [with_block, with_work])
+def test_errors_around_a_counted_task_reach_the_agent(agent_fn) -> None:
+    """A watcher come meanwhile that raises, and the agent's own error after the task, as with async with."""
+    caught: list[str] = []
+
+    async def agent(ctx, fail: bool) -> None:
+        try:
+            await agent_fn(ctx, 0.0, 1.0)
+        except RuntimeError as error:
+            caught.append(f"{ctx.id} {error} at {ctx.now:g}")
+        if fail:
+            raise ValueError("after the task")
+
+    def watcher(ev: TaskFinished) -> None:
+        if ev.agent == 0:
+            raise RuntimeError("watcher")
+
+    def cancelled_watcher(ev: TaskFinished) -> None:
+        if ev.status == "cancelled":
+            raise RuntimeError(ev.status)
+
+    engine = Engine(seed=0)
+    for fail in (False, True, False):
+        engine.spawn(agent, fail)
+    engine.call_at(0.5, lambda: engine.subscribe(TaskFinished, watcher))
+    engine.call_at(0.5, lambda: engine.subscribe(TaskFinished, cancelled_watcher))
+    engine.call_at(0.75, lambda: engine.cancel(2))
+    engine.run()
+    assert caught == ["2 cancelled at 0.75", "0 watcher at 1"]
+    assert [type(a.error).__name__ for a in engine.agents] == ["NoneType", "ValueError", "NoneType"]
+    assert engine.events_emitted == 3 + 6 + 3
