@@ -20,6 +20,7 @@ from engine.tasks import Task
 
 if TYPE_CHECKING:
     from engine.engine import Engine
+    from engine.governor import Governor
 
 _INF = math.inf
 _new = object.__new__
@@ -131,7 +132,7 @@ class Agent:
         if governor.quiet:
             # Nothing governs or watches any task: its events are only counted.
             if duration > 0:
-                return self._counted_work(name, duration)
+                return self._counted_work(governor, name, duration)
             if not duration:
                 governor.bus.emitted += 2
                 return DONE  # completes at once, without a frame
@@ -161,14 +162,13 @@ class Agent:
         governor.finish(task, "ok")
 
     @types.coroutine
-    def _counted_work(self, name: str, duration: float) -> Generator[None, None, None]:
+    def _counted_work(self, governor: Governor, name: str, duration: float) -> Generator[None, None, None]:
         """``_work`` while nothing governs or watches any task: no ``begin``, events only counted.
 
         The task is still chained as running, so a limit set while it runs
         counts it (``Governor._adopt``); then, or if someone has come to watch,
         its end takes the full ``finish``.
         """
-        governor = self._governor
         kernel = self._kernel
         # Governor.begin for a task with no constraints, inlined. The Task of a
         # counted work that ended here is kept as the agent's spare and reused:
