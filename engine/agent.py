@@ -131,7 +131,7 @@ class Agent:
         governor = self._governor
         if governor.quiet:
             # Nothing governs or watches any task: its events are only counted.
-            if duration > 0:
+            if duration > 0.0:  # a float constant: a float duration's test is specialised
                 return self._counted_work(governor, name, duration)
             if not duration:
                 governor.bus.emitted += 2
