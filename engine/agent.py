@@ -167,7 +167,8 @@ class Agent:
 
         The task is still chained as running, so a limit set while it runs
         counts it (``Governor._adopt``); then, or if someone has come to watch,
-        its end takes the full ``finish``.
+        its end takes the full ``finish``. ``governor``: the caller's, already
+        loaded (one attribute load less per call).
         """
         kernel = self._kernel
         # Governor.begin for a task with no constraints, inlined. The Task of a
