@@ -97,20 +97,24 @@ class Outlet:
     With one subscriber ``call`` is that subscriber itself, so the hot path
     makes one call and no loop; with several it is a fan-out over a snapshot
     taken when the subscriptions last changed (a change made during a
-    delivery applies from the next event).
+    delivery applies from the next event). ``on_change``, if set, is called
+    after each such change (the governor keeps its ``quiet`` flag with it).
     """
 
-    __slots__ = ("_snapshot", "call", "subs")
+    __slots__ = ("_snapshot", "call", "on_change", "subs")
 
     def __init__(self) -> None:
         self.subs: list[Subscriber] = []
         self.call: Subscriber | None = None
+        self.on_change: Callable[[], None] | None = None
         self._snapshot: tuple[Subscriber, ...] = ()
 
     def changed(self) -> None:
         """Recompute ``call`` after ``subs`` changed."""
         subs = self._snapshot = tuple(self.subs)
         self.call = None if not subs else subs[0] if len(subs) == 1 else self._fan_out
+        if self.on_change is not None:
+            self.on_change()
 
     def _fan_out(self, event: Event) -> None:
         for fn in self._snapshot:

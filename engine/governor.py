@@ -53,6 +53,10 @@ class Governor:
         self._on_started = bus.outlet(TaskStarted)
         self._on_finished = bus.outlet(TaskFinished)
         self._on_changed = bus.outlet(ConstraintChanged)
+        # True while no constraint exists and nobody watches task starts or ends:
+        # then ``ctx.work`` only counts its events (one test on its hot path).
+        self.quiet = True
+        self._on_started.on_change = self._on_finished.on_change = self._requiet
 
     # -- the task path (hot) -----------------------------------------------------
 
@@ -353,6 +357,11 @@ class Governor:
     def _bump(self) -> None:
         self.generation += 1
         self._cache.clear()
+        self._requiet()
+
+    def _requiet(self) -> None:
+        """Recompute ``quiet`` after the constraints or the task subscribers changed."""
+        self.quiet = not (self._constraints or self._on_started.call or self._on_finished.call)
 
     def _set_ttl(self, c: Constraint, ttl: float | None) -> None:
         if c.ttl_timer is not None:

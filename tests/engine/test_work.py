@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import Engine, TaskFinished, TaskStarted
+from engine import AgentStarted, Engine, Event, TaskFinished, TaskStarted
 from tests.engine.conftest import Recorder
 
 
@@ -132,3 +132,82 @@ def test_a_limit_set_while_unwatched_tasks_run_counts_them(agent_fn) -> None:
     engine.run()
     assert started == [2.0, 2.0]  # both start when the four end and free the slots
     assert c.statistics().running == 0
+
+
+def test_the_governor_is_quiet_only_while_nothing_governs_or_watches_tasks() -> None:
+    """``Governor.quiet`` (ctx.work's one test for its counted path) follows every change."""
+    engine = Engine(seed=0)
+    governor = engine.governor
+    assert governor.quiet
+    stop_agents = engine.subscribe(AgentStarted, lambda ev: None)
+    assert governor.quiet  # agent events are not task events
+    for event_type in (TaskStarted, TaskFinished, Event):
+        stop = engine.subscribe(event_type, lambda ev: None)
+        assert not governor.quiet
+        stop()
+        assert governor.quiet
+    stop_agents()
+    engine.pause("task:work")
+    assert not governor.quiet
+    engine.resume("task:work")
+    assert governor.quiet
+    engine.concurrency("task:work", 1, ttl=1.0)
+    assert not governor.quiet
+    engine.run()  # the limit expires
+    assert governor.quiet
+
+
+@pytest.mark.parametrize("agent_fn", [with_block, with_work])
+def test_limits_set_and_removed_between_counted_tasks_count_each_task_once(agent_fn) -> None:
+    """The counted path reuses its Task; one a limit took hold of is not reused."""
+
+    async def agent(ctx) -> None:
+        for _ in range(4):
+            await agent_fn(ctx, 0.0, 1.0)
+
+    engine = Engine(seed=0)
+    engine.spawn(agent)
+    engine.call_at(1.5, lambda: engine.concurrency("task:work", 1))  # the 2nd task holds it
+    engine.call_at(2.5, lambda: engine.remove("task:work", "concurrency"))
+    engine.call_at(3.5, lambda: engine.concurrency("task:work", 2))  # the 4th task holds it
+    engine.run(until=1.75)
+    first = engine.constraint("task:work", "concurrency")
+    assert first.statistics().running == 1
+    engine.run(until=3.75)
+    second = engine.constraint("task:work", "concurrency")
+    assert second.statistics().running == 1
+    engine.run()
+    assert (first.held, second.held, engine.events_emitted) == (0, 0, 1 + 3 + 8 + 1)
+
+
+@pytest.mark.parametrize("agent_fn", [with_block, with_work])
+def test_errors_around_a_counted_task_reach_the_agent(agent_fn) -> None:
+    """A watcher come meanwhile that raises, and the agent's own error after the task, as with async with."""
+    caught: list[str] = []
+
+    async def agent(ctx, fail: bool) -> None:
+        try:
+            await agent_fn(ctx, 0.0, 1.0)
+        except RuntimeError as error:
+            caught.append(f"{ctx.id} {error} at {ctx.now:g}")
+        if fail:
+            raise ValueError("after the task")
+
+    def watcher(ev: TaskFinished) -> None:
+        if ev.agent == 0:
+            raise RuntimeError("watcher")
+
+    def cancelled_watcher(ev: TaskFinished) -> None:
+        if ev.status == "cancelled":
+            raise RuntimeError(ev.status)
+
+    engine = Engine(seed=0)
+    for fail in (False, True, False):
+        engine.spawn(agent, fail)
+    engine.call_at(0.5, lambda: engine.subscribe(TaskFinished, watcher))
+    engine.call_at(0.5, lambda: engine.subscribe(TaskFinished, cancelled_watcher))
+    engine.call_at(0.75, lambda: engine.cancel(2))
+    engine.run()
+    assert caught == ["2 cancelled at 0.75", "0 watcher at 1"]
+    assert [type(a.error).__name__ for a in engine.agents] == ["NoneType", "ValueError", "NoneType"]
+    assert engine.events_emitted == 3 + 6 + 3
