@@ -56,7 +56,7 @@ class Governor:
         # True while no constraint exists and nobody watches task starts or ends:
         # then ``ctx.work`` only counts its events (one test on its hot path).
         self.quiet = True
-        self._on_started.on_change = self._on_finished.on_change = self._requiet
+        self._on_started.on_change = self._on_finished.on_change = self._update_quiet
 
     # -- the task path (hot) -----------------------------------------------------
 
@@ -357,9 +357,9 @@ class Governor:
     def _bump(self) -> None:
         self.generation += 1
         self._cache.clear()
-        self._requiet()
+        self._update_quiet()
 
-    def _requiet(self) -> None:
+    def _update_quiet(self) -> None:
         """Recompute ``quiet`` after the constraints or the task subscribers changed."""
         self.quiet = not (self._constraints or self._on_started.call or self._on_finished.call)
 
