@@ -65,6 +65,7 @@ class Port:
         "outbox",
         "parked",
         "pending",
+        "positions",
         "published",
         "round",
         "stash",
@@ -85,13 +86,14 @@ class Port:
         self.stash = exchange.stash
         self.pending = exchange.pending
         self.deliver = exchange.schedule
+        self.positions = exchange.at[self.index : self.index + 2]  # shared int objects
 
     def publish(self, value: Any) -> None:
         """Give ``value`` to every neighbour for this round (hot)."""
         if self.published:
             raise RuntimeError("publish twice in one round: gather the neighbours' values first")
         self.published = True
-        position = self.index + (self.round & 1)
+        position = self.positions[self.round & 1]
         self.outbox[position] = value
         pending = self.pending
         pending.append(position)
@@ -143,7 +145,7 @@ class SumPort(Port):
             raise ValueError(f"value {value!r} is not valid: use a whole number in 0 .. {self.top}")
         self.published = True
         pending = self.pending
-        pending.append(value * self.span + self.index + (self.round & 1))  # value and position
+        pending.append(value * self.span + self.positions[self.round & 1])  # value and position
         if len(pending) == 1:  # the first value since the last delivery
             self.deliver()
 
@@ -189,11 +191,11 @@ class Exchange:
         self.outbox: list[Any] = [None] * size
         # stash[position]: a completed round's values (or sum), kept until its member gathers.
         self.stash: list[Any] = [None] * size
-        self.pending = array("q")  # values published since the last delivery, coded
+        self.pending: list[int] = []  # values published since the last delivery, coded
         # Per sender position: the receivers' count positions, in the sender's neighbour order
         # (a symmetric graph: also the positions of the values a member reads). One int object
         # per position, shared: fewer objects to keep and to miss in the cache.
-        at = list(range(size + 1))
+        at = self.at = list(range(size + 1))
         self.each = [tuple(at[2 * r + parity] for r in ns) for ns in neighbours for parity in (0, 1)]
         self.targets = _rows(self.each, padding=size)
         if self.reads_values:
@@ -221,13 +223,13 @@ class Exchange:
         """Count in every value published since the last delivery; hand over completed rounds."""
         pending = self.pending
         if len(pending) >= self.batch:
-            hits, counts, ahead = self._deliver_batch(np.array(pending))
+            hits, counts, ahead = self._deliver_batch(np.fromiter(pending, np.int64, len(pending)))
         else:
             hits, counts, ahead = self._deliver_each(pending)
-        del pending[:]
+        pending.clear()
         self._hand_over(hits, self.results(hits, counts), ahead)
 
-    def _deliver_each(self, pending: array) -> tuple[list[int], list[int], list[int]]:
+    def _deliver_each(self, pending: list[int]) -> tuple[list[int], list[int], list[int]]:
         """A small delivery, value by value. See ``_deliver_batch`` for what it returns."""
         counts, each, scale, span = self.counts, self.each, self.scale, self.span
         hits = []
