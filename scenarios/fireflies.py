@@ -13,6 +13,12 @@ A firefly's phase at time t is ``t - ref`` where ``ref`` is the virtual time
 its phase was last zero (pushed back by each nudge), so the order parameter
 is computed exactly at any sample time. A blocked firefly is held at its
 threshold: its phase counts as ``period`` until it flashes.
+
+Ties: a phase that reaches the period exactly flashes at once, and a signal sent
+exactly when the refractory time ends counts. Times reached along different float
+paths (a phase nudged k times, a timer set at another ``now``) can differ by a few
+ulps where the model has an exact tie, and avalanches make such ties common; so
+times closer than ``TIE`` virtual seconds are one instant.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ from scenarios.oscillators import (
     torus_neighbours,
 )
 from scenarios.params import ParamError, param
+
+TIE = 1e-9  # virtual seconds: nearer times are one instant (see the module docstring)
 
 LIMIT_FORM = "a whole number >= 1, or leave --limit out for no limit"
 
@@ -91,6 +99,9 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
     i = ctx.id
     p = swarm.params
     period, refractory, nudge, flash, jitter = p.period, p.refractory, p.nudge, p.flash, p.jitter
+    # Tie rules (module docstring): a phase within TIE of the period has reached it; a
+    # signal within TIE of the end of the refractory time is outside it.
+    refractory -= TIE
     uniform = ctx.random.random
     neighbours = swarm.neighbours[i]
     refs = swarm.refs
@@ -103,7 +114,7 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
         if pending and pending[-1] - ref < refractory:
             pending.clear()
         wait = ref + period - ctx.now
-        while wait > 0:
+        while wait > TIE:
             signal = await recv(timeout=wait)
             if signal is TIMEOUT:
                 break
