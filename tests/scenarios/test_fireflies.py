@@ -136,7 +136,7 @@ def test_agents_match_the_model_where_float_rounding_splits_ties(
 
 
 def test_a_firefly_nudged_to_within_rounding_of_its_period_joins_the_avalanche() -> None:
-    engine, swarm = make(17082, width=5, height=5, neighbourhood="von-neumann", jitter="0")
+    engine, _ = make(17082, width=5, height=5, neighbourhood="von-neumann", jitter="0")
     starts = record_starts(engine)
     engine.run(until=27.1)
     avalanche = [(t, a) for t, a in starts if abs(t - 27.01804941927074) < 1e-9]
