@@ -101,7 +101,8 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
     period, refractory, nudge, flash, jitter = p.period, p.refractory, p.nudge, p.flash, p.jitter
     # Tie rules (module docstring): a phase within TIE of the period has reached it; a
     # signal within TIE of the end of the refractory time is outside it.
-    refractory -= TIE
+    tie = TIE
+    refractory -= tie
     uniform = ctx.random.random
     neighbours = swarm.neighbours[i]
     refs = swarm.refs
@@ -114,7 +115,7 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
         if pending and pending[-1] - ref < refractory:
             pending.clear()
         wait = ref + period - ctx.now
-        while wait > TIE:
+        while wait > tie:
             signal = await recv(timeout=wait)
             if signal is TIMEOUT:
                 break
