@@ -46,17 +46,20 @@ def reference_flashes(
 ) -> list[tuple[float, list[int]]]:
     """The same pulse-coupled model computed directly, instant by instant, without agents.
 
-    The scenario's tie rules: times closer than TIE are one instant, so a phase within
-    TIE of the period has reached it and a signal within TIE of the end of the
+    The scenario's rules: signals in the refractory time and signals of a firefly's own
+    instant change nothing; signals that come while it flashes count, but it cannot
+    flash again before its flash ends. Times closer than TIE are one instant, so a phase
+    within TIE of the period has reached it and a signal within TIE of the end of the
     refractory time is outside it.
     """
     refs = list(refs)
+    dark = [-math.inf] * len(refs)  # when each firefly's last flash ends
     out = []
     while True:
-        t = min(r + p.period for r in refs)
+        t = min(max(r + p.period, end) for r, end in zip(refs, dark, strict=True))
         if t > until:
             return out
-        fired = [i for i, r in enumerate(refs) if r + p.period <= t + TIE]
+        fired = [i for i, r in enumerate(refs) if max(r + p.period, dark[i]) <= t + TIE]
         queue = list(fired)
         while queue:
             j = queue.pop(0)
@@ -64,11 +67,12 @@ def reference_flashes(
                 if k in fired or t - refs[k] < p.refractory - TIE:
                     continue
                 refs[k] -= p.nudge
-                if refs[k] + p.period <= t + TIE:
+                if refs[k] + p.period <= t + TIE and dark[k] <= t + TIE:
                     fired.append(k)
                     queue.append(k)
         for j in fired:
             refs[j] = t
+            dark[j] = t + p.flash
         out.append((t, sorted(fired)))
 
 
@@ -105,13 +109,14 @@ def test_uncoupled_fireflies_keep_their_own_clock_exactly() -> None:
     height=st.integers(3, 5),
     neighbourhood=st.sampled_from(["moore", "von-neumann"]),
     nudge=st.sampled_from([0.0, 0.05, 0.3, 1.0, 2.5]),
-    refractory=st.sampled_from([0.2, 1.0, 2.0]),
+    refractory=st.sampled_from([0.0, 0.1, 0.2, 1.0, 2.0]),
+    flash=st.sampled_from([0.0, 0.2, 1.0]),
 )
 def test_agents_match_a_direct_computation_of_the_model(
-    seed: int, width: int, height: int, neighbourhood: str, nudge: float, refractory: float
+    seed: int, width: int, height: int, neighbourhood: str, nudge: float, refractory: float, flash: float
 ) -> None:
     """Signals and clocks race exactly: the agents flash when and as the model says."""
-    assert_agents_match_the_model(seed, width, height, neighbourhood, nudge, refractory)
+    assert_agents_match_the_model(seed, width, height, neighbourhood, nudge, refractory, flash)
 
 
 # Examples the random search above once failed on: ties the float arithmetic had split.
@@ -135,6 +140,24 @@ def test_agents_match_the_model_where_float_rounding_splits_ties(
     assert_agents_match_the_model(seed, width, height, neighbourhood, nudge, refractory)
 
 
+# Refractory time shorter than the flash: 448756 and 974619 are pushed past the period
+# while they flash, and flash again when the flash ends. No refractory time: 268875 and
+# 220437 must not be nudged by the rest of their own avalanche.
+@pytest.mark.parametrize(
+    ("seed", "width", "height", "neighbourhood", "nudge", "refractory"),
+    [
+        (448756, 5, 4, "moore", 1.0, 0.1),
+        (974619, 5, 5, "von-neumann", 2.5, 0.1),
+        (268875, 5, 4, "von-neumann", 1.0, 0.0),
+        (220437, 4, 3, "von-neumann", 2.5, 0.0),
+    ],
+)
+def test_agents_match_the_model_with_short_or_no_refractory_time(
+    seed: int, width: int, height: int, neighbourhood: str, nudge: float, refractory: float
+) -> None:
+    assert_agents_match_the_model(seed, width, height, neighbourhood, nudge, refractory)
+
+
 def test_a_firefly_nudged_to_within_rounding_of_its_period_joins_the_avalanche() -> None:
     engine, _ = make(17082, width=5, height=5, neighbourhood="von-neumann", jitter="0")
     starts = record_starts(engine)
@@ -146,7 +169,13 @@ def test_a_firefly_nudged_to_within_rounding_of_its_period_joins_the_avalanche()
 
 
 def assert_agents_match_the_model(
-    seed: int, width: int, height: int, neighbourhood: str, nudge: float, refractory: float
+    seed: int,
+    width: int,
+    height: int,
+    neighbourhood: str,
+    nudge: float,
+    refractory: float,
+    flash: float = 0.2,
 ) -> None:
     engine, swarm = make(
         seed,
@@ -155,6 +184,7 @@ def assert_agents_match_the_model(
         neighbourhood=neighbourhood,
         nudge=nudge,
         refractory=refractory,
+        flash=flash,
         jitter=0.0,
     )
     starts = record_starts(engine)
