@@ -16,10 +16,10 @@ threshold: its phase counts as ``period`` until it flashes.
 
 Ties: a phase that reaches the period exactly flashes at once, a signal sent
 exactly when the refractory time ends counts, and the signals of a firefly's own
-instant (its avalanche) do not, even with ``--refractory 0``. Times reached along different float
-paths (a phase nudged k times, a timer set at another ``now``) can differ by a few
-ulps where the model has an exact tie, and avalanches make such ties common; so
-times closer than ``TIE`` virtual seconds are one instant.
+instant (its avalanche) do not, even with ``--refractory 0``. Times reached along
+different float paths (a phase nudged k times, a timer set at another ``now``) can
+differ by a few ulps where the model has an exact tie, and avalanches make such
+ties common; so times closer than ``TIE`` virtual seconds are one instant.
 """
 
 from __future__ import annotations
