@@ -13,6 +13,13 @@ A firefly's phase at time t is ``t - ref`` where ``ref`` is the virtual time
 its phase was last zero (pushed back by each nudge), so the order parameter
 is computed exactly at any sample time. A blocked firefly is held at its
 threshold: its phase counts as ``period`` until it flashes.
+
+Ties: a phase that reaches the period exactly flashes at once, a signal sent
+exactly when the refractory time ends counts, and the signals of a firefly's own
+instant (its avalanche) do not, even with ``--refractory 0``. Times reached along
+different float paths (a phase nudged k times, a timer set at another ``now``) can
+differ by a few ulps where the model has an exact tie, and avalanches make such
+ties common; so times closer than ``TIE`` virtual seconds are one instant.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from scenarios.oscillators import (
     torus_neighbours,
 )
 from scenarios.params import ParamError, param
+
+TIE = 1e-9  # virtual seconds: nearer times are one instant (see the module docstring)
 
 LIMIT_FORM = "a whole number >= 1, or leave --limit out for no limit"
 
@@ -91,6 +100,11 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
     i = ctx.id
     p = swarm.params
     period, refractory, nudge, flash, jitter = p.period, p.refractory, p.nudge, p.flash, p.jitter
+    # Tie rules (module docstring): a phase within TIE of the period has reached it; a
+    # signal within TIE of the end of the refractory time is outside it.
+    tie = TIE
+    refractory -= tie
+    deaf = refractory  # this phase's refractory time, measured from ref
     uniform = ctx.random.random
     neighbours = swarm.neighbours[i]
     refs = swarm.refs
@@ -100,14 +114,14 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
         # Hot. A signal is its send time. Those sent before the refractory
         # window of this phase closed change nothing; in step, a whole
         # neighbourhood's signals arrive during the flash and go in one sweep.
-        if pending and pending[-1] - ref < refractory:
+        if pending and pending[-1] - ref < deaf:
             pending.clear()
         wait = ref + period - ctx.now
-        while wait > 0:
+        while wait > tie:
             signal = await recv(timeout=wait)
             if signal is TIMEOUT:
                 break
-            if signal - ref >= refractory:
+            if signal - ref >= deaf:
                 ref -= nudge
                 refs[i] = ref
             wait = ref + period - ctx.now
@@ -115,6 +129,9 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
             now = ctx.now
             ref = now - jitter * uniform() if jitter else now
             refs[i] = ref
+            # The signals of its own avalanche (sent at this instant) never count, even
+            # with no refractory time: which of them come after the flash is scheduling.
+            deaf = max(refractory, now - ref + tie)
             swarm.flashed(i, now)
             ctx.broadcast(neighbours, now)
             await ctx.sleep(flash)
