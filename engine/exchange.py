@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.awaitables import DONE, PARK
+from engine.kernel import Timer
 
 if TYPE_CHECKING:
     from engine.agent import Agent
@@ -192,6 +193,7 @@ class Exchange:
         # stash[position]: a completed round's values (or sum), kept until its member gathers.
         self.stash: list[Any] = [None] * size
         self.pending: list[int] = []  # values published since the last delivery, coded
+        self.timer = Timer(self.deliver)
         # Per sender position: the receivers' count positions, in the sender's neighbour order
         # (a symmetric graph: also the positions of the values a member reads). One int object
         # per position, shared: fewer objects to keep and to miss in the cache.
@@ -203,7 +205,7 @@ class Exchange:
         self.batch = max(_BATCH_SMALLEST, int(count * _BATCH_SHARE)) if batch is None else batch
         for member in np.flatnonzero(degrees == 0).tolist():  # nothing to wait for, ever
             for position in (2 * member, 2 * member + 1):
-                self.stash[position] = self.results([position], [0])[0]
+                self.stash[position] = () if self.reads_values else 0
         self.ports = [self.port_class(self, member) for member in range(count)]
         self.port_of = [port for port in self.ports for _ in (0, 1)]  # by count position
 
@@ -217,7 +219,8 @@ class Exchange:
 
     def schedule(self) -> None:
         """Deliver at the end of this instant: after everything already due now."""
-        self.kernel.call_at(self.kernel.now, self.deliver)
+        kernel = self.kernel
+        kernel.park_until(self.timer, kernel.now)
 
     def deliver(self) -> None:
         """Count in every value published since the last delivery; hand over completed rounds."""
@@ -227,7 +230,7 @@ class Exchange:
         else:
             hits, counts, ahead = self._deliver_each(pending)
         pending.clear()
-        self._hand_over(hits, self.results(hits, counts), ahead)
+        self._hand_over(hits, counts, ahead)
 
     def _deliver_each(self, pending: list[int]) -> tuple[list[int], list[int], list[int]]:
         """A small delivery, value by value. See ``_deliver_batch`` for what it returns."""
@@ -270,8 +273,9 @@ class Exchange:
         outbox, readers = self.outbox, self.readers
         return [readers[index](outbox) for index in hits]
 
-    def _hand_over(self, hits: list[int], results: list[Any], ahead: list[int]) -> None:
+    def _hand_over(self, hits: list[int], counts: list[int], ahead: list[int]) -> None:
         """Give each completed round to its member: at once if it waits for it, else at its gather."""
+        results = self.results(hits, counts) if self.reads_values else counts
         port_of, stash = self.port_of, self.stash
         ready = self.kernel._ready
         for index, heard, early in zip(hits, results, ahead, strict=True):
@@ -341,7 +345,3 @@ class SumExchange(Exchange):
         self.top = top
         self.scale = max(map(len, neighbours), default=0) * top + 1
         super().__init__(engine, neighbours, batch)
-
-    def results(self, hits: list[int], counts: list[int]) -> list[int]:
-        """A completed round's count is its sum: nothing is missing any more."""
-        return counts
