@@ -283,7 +283,8 @@ class Exchange:
             if port.parked == index:
                 port.parked = -1
                 port.heard = heard
-                port.early += early
+                if early:
+                    port.early += early
                 agent = port.agent
                 if agent._wait != -1:  # kernel.wake, inlined
                     agent._wait = -1
