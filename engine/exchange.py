@@ -26,7 +26,6 @@ value that is early for some receiver until its round, and nothing is lost.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from operator import itemgetter
@@ -41,8 +40,8 @@ if TYPE_CHECKING:
     from engine.agent import Agent
     from engine.engine import Engine
 
-# A delivery of at least max(16, members / 256) values goes through numpy; a smaller one is
-# cheaper value by value (measured on a 64 x 64 torus: the two break even near 16 values).
+# A delivery of fewer than max(16, members / 256) values is cheaper value by value than in
+# numpy (measured on a 64 x 64 torus: the two break even near 16 values).
 _BATCH_SMALLEST = 16
 _BATCH_SHARE = 1 / 256
 
@@ -165,8 +164,10 @@ class Exchange:
     """Round-by-round neighbour exchange over a symmetric graph of members 0 .. n-1.
 
     ``neighbours[m]`` lists member ``m``'s neighbours; ``join(ctx, m)`` gives
-    agent ``ctx`` member ``m``'s port. A delivery of at least ``batch``
-    values goes through numpy (default: one per 256 members, at least 16).
+    agent ``ctx`` member ``m``'s port. Deliveries go through numpy from the
+    first one of at least ``batch_high`` values (a sixteenth of the members,
+    at least ``batch``) for as long as they have at least ``batch`` values
+    (default: one per 256 members, at least 16); smaller ones loop in Python.
     """
 
     port_class: type[Port] = Port
@@ -181,14 +182,17 @@ class Exchange:
         scale = self.scale
         degrees = np.array([len(ns) for ns in neighbours], dtype=np.int64)
         self.degrees = degrees
-        # counts[2m + p]: member m's count for its rounds of parity p. An array, so the numpy
-        # delivery works on it in place; the last element takes the padding of uneven degrees.
+        # counts[2m + p]: member m's count for its rounds of parity p; the last element takes
+        # the padding of uneven degrees. Kept as a list while deliveries are small (Python
+        # indexes a list fastest) and as a numpy array while they are big; a delivery changes
+        # the form only when its size is well past the threshold (``batch``, ``batch_high``),
+        # so runs whose deliveries sit near it do not convert back and forth.
         self.full = np.repeat(degrees * scale, 2)
         self.full_list = self.full.tolist()
         self.degree_list = degrees.tolist()
         self.span = size + 1  # a pending value is coded as value * span + position
-        self.counts = array("q", [*self.full_list, 0])
-        self.view = np.frombuffer(self.counts, dtype=np.int64)
+        self.counts: list[int] | None = [*self.full_list, 0]
+        self.view: np.ndarray | None = None
         self.outbox: list[Any] = [None] * size
         # stash[position]: a completed round's values (or sum), kept until its member gathers.
         self.stash: list[Any] = [None] * size
@@ -203,6 +207,7 @@ class Exchange:
         if self.reads_values:
             self.readers = [_reader(list(receivers)) for receivers in self.each]
         self.batch = max(_BATCH_SMALLEST, int(count * _BATCH_SHARE)) if batch is None else batch
+        self.batch_high = max(self.batch, count // 16)
         for member in np.flatnonzero(degrees == 0).tolist():  # nothing to wait for, ever
             for position in (2 * member, 2 * member + 1):
                 self.stash[position] = () if self.reads_values else 0
@@ -225,8 +230,9 @@ class Exchange:
     def deliver(self) -> None:
         """Count in every value published since the last delivery; hand over completed rounds."""
         pending = self.pending
-        if len(pending) >= self.batch:
-            hits, counts, ahead = self._deliver_batch(np.fromiter(pending, np.int64, len(pending)))
+        size = len(pending)
+        if size >= (self.batch if self.counts is None else self.batch_high):
+            hits, counts, ahead = self._deliver_batch(np.fromiter(pending, np.int64, size))
         else:
             hits, counts, ahead = self._deliver_each(pending)
         pending.clear()
@@ -234,7 +240,11 @@ class Exchange:
 
     def _deliver_each(self, pending: list[int]) -> tuple[list[int], list[int], list[int]]:
         """A small delivery, value by value. See ``_deliver_batch`` for what it returns."""
-        counts, each, scale, span = self.counts, self.each, self.scale, self.span
+        counts = self.counts
+        if counts is None:  # from the numpy form
+            counts = self.counts = self.view.tolist()
+            self.view = None
+        each, scale, span = self.each, self.scale, self.span
         hits = []
         for code in pending:
             delta = code // span - scale
@@ -258,7 +268,11 @@ class Exchange:
         Returns the count positions whose round it completed, in order, their
         counts, and how many values of each one's next round were in by then.
         """
-        view, scale, span = self.view, self.scale, self.span
+        view = self.view
+        if view is None:  # from the list form
+            view = self.view = np.array(self.counts, dtype=np.int64)
+            self.counts = None
+        scale, span = self.scale, self.span
         receivers = self.targets[codes % span]
         np.add.at(view, receivers.ravel(), np.repeat(codes // span - scale, receivers.shape[1]))
         view[-1] = 0  # the padding's count
@@ -296,7 +310,9 @@ class Exchange:
         """How many values of the round at count ``position`` are in."""
         if self.stash[position] is not None:
             return self.degree_list[position >> 1]
-        return self.degree_list[position >> 1] - self.counts[position] // self.scale
+        counts = self.counts
+        count = counts[position] if counts is not None else int(self.view[position])
+        return self.degree_list[position >> 1] - count // self.scale
 
 
 def _rows(each: list[tuple[int, ...]], padding: int) -> np.ndarray:
