@@ -63,11 +63,11 @@ class Port:
         "index",
         "member",
         "outbox",
+        "parity",
         "parked",
         "pending",
         "positions",
         "published",
-        "round",
         "stash",
     )
 
@@ -75,9 +75,9 @@ class Port:
         self.agent: Agent | None = None
         self.exchange = exchange
         self.member = member
-        # My value of a round sits at outbox[index + round % 2], my counts at counts[index + ...].
+        # My value of a round sits at outbox[index + parity], my count of it at counts[index + parity].
         self.index = 2 * member
-        self.round = 0
+        self.parity = 0  # of the round under way: which of my two slots and counts it uses
         self.published = False
         self.parked = -1  # the count position whose round I wait for, or -1
         self.heard: Any = ()
@@ -93,7 +93,7 @@ class Port:
         if self.published:
             raise RuntimeError("publish twice in one round: gather the neighbours' values first")
         self.published = True
-        position = self.positions[self.round & 1]
+        position = self.positions[self.parity]
         self.outbox[position] = value
         pending = self.pending
         pending.append(position)
@@ -109,8 +109,8 @@ class Port:
         if not self.published:
             raise RuntimeError("gather before publish: neighbours would wait for this member forever")
         self.published = False
-        position = self.index + (self.round & 1)
-        self.round += 1
+        position = self.positions[self.parity]
+        self.parity ^= 1
         stash = self.stash
         got = stash[position]
         if got is not None:  # the round completed before I asked
@@ -145,7 +145,7 @@ class SumPort(Port):
             raise ValueError(f"value {value!r} is not valid: use a whole number in 0 .. {self.top}")
         self.published = True
         pending = self.pending
-        pending.append(value * self.span + self.positions[self.round & 1])  # value and position
+        pending.append(value * self.span + self.positions[self.parity])  # value and position
         if len(pending) == 1:  # the first value since the last delivery
             self.deliver()
 
