@@ -60,7 +60,6 @@ class Port:
         "early",
         "exchange",
         "heard",
-        "index",
         "member",
         "outbox",
         "parity",
@@ -75,8 +74,6 @@ class Port:
         self.agent: Agent | None = None
         self.exchange = exchange
         self.member = member
-        # My value of a round sits at outbox[index + parity], my count of it at counts[index + parity].
-        self.index = 2 * member
         self.parity = 0  # of the round under way: which of my two slots and counts it uses
         self.published = False
         self.parked = -1  # the count position whose round I wait for, or -1
@@ -86,7 +83,9 @@ class Port:
         self.stash = exchange.stash
         self.pending = exchange.pending
         self.deliver = exchange.schedule
-        self.positions = exchange.at[self.index : self.index + 2]  # shared int objects
+        # My value of a round sits at outbox[positions[parity]], my count of it at
+        # counts[positions[parity]]: 2 * member + parity, as the exchange's shared int objects.
+        self.positions = exchange.at[2 * member : 2 * member + 2]
 
     def publish(self, value: Any) -> None:
         """Give ``value`` to every neighbour for this round (hot)."""
