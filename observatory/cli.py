@@ -4,17 +4,18 @@
 for one (by name or ``.py`` path) loads it and builds its command from its
 params dataclass, so a new scenario needs no CLI code. Option values arrive
 as text and go through ``ParamSpec.convert``, so every bad value gets our
-one-line message. Exit codes: 0 done, 1 runtime error, 2 bad usage,
-130 interrupted.
+one-line message. Every output path is checked before the world is built
+(``observatory.outputs``). Exit codes: 0 done, 1 the run failed, 2 bad
+usage, 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
+import signal
 import sys
 import traceback
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,9 +23,11 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from observatory import metrics
-from observatory.headless import interrupt_flag, resolve_duration, run_headless
+from observatory import artifacts, metrics
+from observatory.headless import resolve_duration, run_headless
+from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
 from observatory.report import progress_bar, summary
+from observatory.signals import BuildInterrupted, StopSignals
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -176,51 +179,77 @@ def run_command(
     seed_value = _SEED.convert(seed)
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
-    out = _metrics_path(metrics_out)
-    if not headless and sys.stdout.isatty():
+    tui = not headless and sys.stdout.isatty()
+    horizon = None if tui else resolve_duration(scenario, duration_value)
+    if metrics_out == "":
+        raise OutputError("--metrics-out", "''", "give a file path")
+    outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(params)])
+    out = outputs.get("--metrics-out")
+    if tui:
         return _open_tui(scenario, params, seed_value, speed_value, out)
-    horizon = resolve_duration(scenario, duration_value)
-    return _run_headless(scenario, params, seed_value, horizon, out)
+    return _run_headless(scenario, params, seed_value, horizon, out, outputs)
 
 
-def _metrics_path(text: str | None) -> Path | None:
-    if text is None:
-        return None
-    path = Path(text)
-    if not text or path.is_dir() or not (path.parent if str(path.parent) else Path(".")).is_dir():
-        raise ParamError(
-            "metrics_out", f"{text!r} is not valid: use a file path FILE.json in an existing directory"
-        )
-    return path
-
-
-def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None) -> int:
+def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Output | None) -> int:
     try:
         from observatory.tui.app import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out)
-    return 0
+    return run_tui(scenario, params, seed, speed, metrics_out=out)
 
 
-def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
+def _run_headless(
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    horizon: float | None,
+    out: Output | None,
+    outputs: dict[str, Output],
+) -> int:
     err = Console(stderr=True)
-    with interrupt_flag() as stop:
+    failures: list[OutputWriteError] = []
+
+    def say_what_runs() -> None:
         if not err.is_terminal:
-            # No live bar in a log: say once what runs and how to stop it (Ctrl+C is handled from here on).
+            # No live bar in a log: say once, when the world is built, what runs and how to stop it.
             until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
             print(
                 f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)",
                 file=sys.stderr,
+                flush=True,
             )
-        with progress_bar(scenario.name, horizon, err) as update:
-            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
-    if out is not None:
-        metrics.write(record, out)  # first: the file matters more than the screen
-    Console().print(summary(record))
-    return 130 if record["interrupted"] else 0
+
+    with StopSignals(on_built=say_what_runs) as signals:
+        try:
+            with progress_bar(scenario.name, horizon, err) as update:
+                record = run_headless(
+                    scenario, params, seed, horizon, progress=update, stop=signals.stop, outputs=outputs
+                )
+        except OutputsFailed as failed:
+            assert failed.record is not None
+            record, failures = failed.record, list(failed.failures)
+        signals.finish()
+        if out is not None:
+            try:
+                metrics.write(record, out)  # first: the file matters more than the screen
+            except OutputWriteError as error:
+                failures.insert(0, error)
+        Console().print(summary(record))
+        if signals.stuck is not None:
+            _fail(f"stopped inside a running agent: {signals.stuck}")
+        for failure in failures:
+            _fail(str(failure))
+    if failures:
+        return 1
+    if record["interrupted"]:
+        return signals.exit_code or 130
+    return 0
+
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
 
 
 def _fail(message: str) -> None:
@@ -232,9 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="observatory", standalone_mode=False)
-    except (ParamError, ScenarioError, UsageProblem) as error:
+    except (ParamError, ScenarioError, UsageProblem, OutputError) as error:
         _fail(str(error))
         return 2
+    except BuildInterrupted as stopped:
+        _fail(f"interrupted ({signal_name(stopped.signum)}) while building the world: nothing ran")
+        return 128 + stopped.signum
     except _CLICK_ERROR as error:
         if type(error).__name__ == "NoArgsIsHelpError":
             print(error.format_message(), file=sys.stderr)

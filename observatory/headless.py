@@ -10,16 +10,14 @@ whether it was asked to stop.
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from time import perf_counter
 from typing import Any
 
 from engine import Engine
 from observatory import artifacts, metrics
 from observatory.collector import survivors_frozen
+from observatory.outputs import Output, OutputsFailed, check_outputs
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
@@ -39,6 +37,7 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    outputs: dict[str, Output] | None = None,
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -49,16 +48,24 @@ def run_headless(
     ``progress(sim_time, fraction)`` is called after each slice; when
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
-    between those checks. Artifact files the parameters ask for are
-    written at the end either way.
+    between those checks. Artifact files the parameters ask for (``*_out``
+    parameters, checked before the world is built unless ``outputs`` holds
+    them checked already) are written at the end either way; if some cannot
+    be, ``OutputsFailed`` carries the record.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
     if params is None or isinstance(params, Mapping):
         params = parse_params(scenario.params, params or {})
     horizon = resolve_duration(scenario, duration)
+    if outputs is None:
+        outputs = check_outputs(artifacts.output_options(params))
     engine = Engine(seed)
-    world = scenario.build(engine, params)
+    try:
+        world = scenario.build(engine, params)
+    except BaseException:
+        engine.close()  # an interrupted build leaves no unawaited coroutines behind
+        raise
     started = perf_counter()
     interrupted = False
     try:
@@ -79,7 +86,11 @@ def run_headless(
     wall_time = perf_counter() - started
     try:
         record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
-        artifacts.save(world, params)
+        try:
+            artifacts.save(world, params, outputs)
+        except OutputsFailed as failed:
+            failed.record = record
+            raise
     finally:
         engine.close()
     return record
@@ -109,27 +120,3 @@ def _fraction(
     if scenario.stops_itself and own is not None:
         return own
     return now / horizon if horizon else None
-
-
-@contextmanager
-def interrupt_flag() -> Iterator[threading.Event]:
-    """While active, Ctrl+C sets the returned flag instead of raising.
-
-    The run then stops at the next slice boundary with the engine in a
-    consistent state. A second Ctrl+C raises KeyboardInterrupt as usual.
-    """
-    flag = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        if flag.is_set():
-            raise KeyboardInterrupt
-        flag.set()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)

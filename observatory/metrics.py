@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine import Engine
-from observatory.files import write_atomically
+from observatory.outputs import Output, write_output
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
@@ -64,7 +64,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def write(record: dict[str, Any], path: str | Path) -> None:
-    """Write the record as JSON, atomically: readers see the old file or the whole new one."""
+def write(record: dict[str, Any], path: str | Path | Output) -> None:
+    """Write the record as JSON, safely (see ``observatory.outputs``): whole or not at all."""
     text = json.dumps(plain(record), indent=2, allow_nan=False) + "\n"
-    write_atomically(path, lambda out: out.write(text.encode("utf-8")))
+    write_output(path, lambda out: out.write(text.encode("utf-8")), "--metrics-out")

@@ -14,7 +14,6 @@ with the state it last heard from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
@@ -92,12 +91,7 @@ class ConwayParams:
             raise ParamError("limit", f"{self.limit!r} is not valid: use {parse_limit.__doc__}")
         if self.pattern:
             initial_grid(self, None)
-        folder = Path(self.grid_out).parent
-        if self.grid_out and (Path(self.grid_out).is_dir() or not folder.is_dir()):
-            raise ParamError(
-                "grid_out",
-                f"{self.grid_out!r} is not valid: use a file path FILE.npy in an existing directory",
-            )
+        # grid_out, like every *_out path, is checked by the runner with the other outputs.
 
 
 async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:

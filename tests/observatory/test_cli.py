@@ -69,7 +69,7 @@ def test_scenario_help_lists_every_option_with_its_default(capsys: pytest.Captur
         (["--slot", "3"], "No such option: --slot"),
         (
             ["--metrics-out", "/no/such/dir/m.json"],
-            "--metrics-out: '/no/such/dir/m.json' is not valid: use a file",
+            "--metrics-out: /no/such/dir/m.json: folder /no/such/dir does not exist",
         ),
     ],
 )
@@ -130,7 +130,7 @@ def test_a_terminal_opens_the_tui_with_the_parsed_run(monkeypatch: pytest.Monkey
     assert main(["run", "bottleneck", "--metrics-out", "m.json"]) == 0
     [(name, params, seed, speed, out), (*_, out2)] = calls
     assert (name, params.slots, params.agents, seed, speed, out) == ("bottleneck", 7, 500, 3, 2.5, None)
-    assert out2 == Path("m.json")
+    assert out2.path == "m.json" and out2.target == Path("m.json").resolve()
 
 
 def test_without_the_tui_a_terminal_run_says_what_to_do(
