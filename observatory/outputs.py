@@ -109,8 +109,8 @@ def check_output(option: str, path: str | Path) -> Output:
     target = Path(os.path.realpath(text))
     try:
         info = os.stat(target)
-    except FileNotFoundError:
-        info = None
+    except (FileNotFoundError, NotADirectoryError):
+        info = None  # the folder check below says what is missing
     except OSError as error:
         raise OutputError(option, text, f"cannot be used: {error.strerror}") from None
     if info is not None:
