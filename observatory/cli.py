@@ -221,7 +221,11 @@ def _run_headless(
                 flush=True,
             )
 
-    with StopSignals(on_built=say_what_runs) as signals:
+    def say_stopping() -> None:
+        # From a signal handler: one os.write, never a buffered stream it may have interrupted.
+        os.write(2, b"\nobservatory: stopping; a second Ctrl+C stops at once, without files\n")
+
+    with StopSignals(on_built=say_what_runs, on_request=say_stopping) as signals:
         try:
             with progress_bar(scenario.name, horizon, err) as update:
                 record = run_headless(
@@ -230,6 +234,8 @@ def _run_headless(
         except OutputsFailed as failed:
             assert failed.record is not None
             record, failures = failed.record, list(failed.failures)
+        except BuildInterrupted as stopped:
+            return _interrupted_build(stopped)
         signals.finish()
         if out is not None:
             try:
@@ -248,8 +254,10 @@ def _run_headless(
     return 0
 
 
-def signal_name(signum: int) -> str:
-    return signal.Signals(signum).name
+def _interrupted_build(stopped: BuildInterrupted) -> int:
+    """A stop signal during the build: nothing ran, no file is written; the exit code says which."""
+    _fail(f"interrupted ({signal.Signals(stopped.signum).name}) while building the world: nothing ran")
+    return 128 + stopped.signum
 
 
 def _fail(message: str) -> None:
@@ -264,9 +272,6 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamError, ScenarioError, UsageProblem, OutputError) as error:
         _fail(str(error))
         return 2
-    except BuildInterrupted as stopped:
-        _fail(f"interrupted ({signal_name(stopped.signum)}) while building the world: nothing ran")
-        return 128 + stopped.signum
     except _CLICK_ERROR as error:
         if type(error).__name__ == "NoArgsIsHelpError":
             print(error.format_message(), file=sys.stderr)
