@@ -63,8 +63,8 @@ def run_headless(
     engine = Engine(seed)
     try:
         world = scenario.build(engine, params)
-    except BaseException:
-        engine.close()  # an interrupted build leaves no unawaited coroutines behind
+    except Exception:
+        engine.close()  # a failed build leaves no unawaited coroutines behind
         raise
     started = perf_counter()
     interrupted = False

@@ -13,6 +13,7 @@ with the state it last heard from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -202,9 +203,8 @@ class ConwayWorld(World):
         self.compute_time = params.compute_time
         self.lossy_early = 0  # lossy cells' messages that arrived while their receiver was behind
         # The lossless cells' neighbour exchange (lossy cells use mailboxes).
-        self.exchange = (
-            None if params.loss else SumExchange(engine, neighbours(params.height, params.width).tolist())
-        )
+        table = None if params.loss else list(rows_of(neighbours(params.height, params.width)))
+        self.exchange = None if table is None else SumExchange(engine, table)
         self.last_check: Check | None = None
         self.verdict = initial.astype(np.uint8).ravel()  # the last judged generation's cell codes
         self.state[:] = self.verdict
@@ -309,6 +309,12 @@ def neighbours(height: int, width: int) -> np.ndarray:
     return np.stack(rolled, axis=-1).reshape(-1, 8)
 
 
+def rows_of(table: np.ndarray, chunk: int = 1 << 14) -> Iterator[list[int]]:
+    """The rows of a table as lists, a chunk at a time: a big build stays interruptible (Ctrl+C)."""
+    for start in range(0, len(table), chunk):
+        yield from table[start : start + chunk].tolist()
+
+
 def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
     """Spawn one cell agent per grid cell, row by row."""
     initial = initial_grid(params, engine)
@@ -317,7 +323,7 @@ def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
         world.limit.set(engine, params.limit)
     width = params.width
     for agent, (targets, alive) in enumerate(
-        zip(neighbours(params.height, width).tolist(), initial.ravel().tolist(), strict=True)
+        zip(rows_of(neighbours(params.height, width)), initial.ravel().tolist(), strict=True)
     ):
         engine.spawn(cell, world, targets, alive, name=f"cell-{agent // width}-{agent % width}")
     return world
