@@ -187,18 +187,23 @@ def run_command(
     outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(params)])
     out = outputs.get("--metrics-out")
     if tui:
-        return _open_tui(scenario, params, seed_value, speed_value, out)
+        return _open_tui(scenario, params, seed_value, speed_value, out, outputs)
     return _run_headless(scenario, params, seed_value, horizon, out, outputs)
 
 
-def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Output | None) -> int:
+def _open_tui(
+    scenario: Scenario, params: Any, seed: int, speed: float, out: Output | None, outputs: dict[str, Output]
+) -> int:
     try:
-        from observatory.tui.app import run_tui
+        from observatory.tui.session import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    return run_tui(scenario, params, seed, speed, metrics_out=out)
+    try:
+        return run_tui(scenario, params, seed, speed, metrics_out=out, outputs=outputs)
+    except BuildInterrupted as stopped:
+        return _interrupted_build(stopped)
 
 
 def _run_headless(

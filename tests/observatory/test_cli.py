@@ -120,11 +120,11 @@ def test_headless_run_writes_the_metrics_file(tmp_path: Path, capsys: pytest.Cap
 
 def test_a_terminal_opens_the_tui_with_the_parsed_run(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    fake = types.ModuleType("observatory.tui.app")
-    fake.run_tui = lambda scenario, params, seed, speed, metrics_out: calls.append(
+    fake = types.ModuleType("observatory.tui.session")
+    fake.run_tui = lambda scenario, params, seed, speed, metrics_out, outputs: calls.append(
         (scenario.name, params, seed, speed, metrics_out)
     )
-    monkeypatch.setitem(sys.modules, "observatory.tui.app", fake)
+    monkeypatch.setitem(sys.modules, "observatory.tui.session", fake)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert main(["run", "bottleneck", "--slots", "7", "--seed", "3", "--speed", "2.5"]) == 0
     assert main(["run", "bottleneck", "--metrics-out", "m.json"]) == 0
@@ -136,7 +136,7 @@ def test_a_terminal_opens_the_tui_with_the_parsed_run(monkeypatch: pytest.Monkey
 def test_without_the_tui_a_terminal_run_says_what_to_do(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "observatory.tui.app", None)  # import fails
+    monkeypatch.setitem(sys.modules, "observatory.tui.session", None)  # import fails
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert main(["run", "bottleneck"]) == 2
     err = capsys.readouterr().err
