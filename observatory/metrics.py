@@ -19,7 +19,7 @@ from observatory.outputs import Output, write_output
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
-COMMON_KEYS = ("scenario", "seed", "params", "sim_time", "wall_time", "events", "agents")
+COMMON_KEYS = ("scenario", "seed", "params", "sim_time", "wall_time", "events", "agents", "series")
 
 
 def collect(
@@ -43,9 +43,11 @@ def collect(
         "interrupted": interrupted,
     }
     for key, value in world.metrics().items():
-        if key in record:
+        if key in record or key == "series":
             raise ValueError(f"scenario {scenario.name!r} metric {key!r} clashes with a common key")
         record[key] = plain(value)
+    # Each series as [[time, value], ...]: at most SERIES_POINTS, thinned evenly (Series).
+    record["series"] = {s.name: plain(s.pairs()) for s in world.series()}
     return record
 
 
