@@ -26,6 +26,7 @@ from typer.core import TyperGroup
 
 from observatory import artifacts, metrics
 from observatory.headless import resolve_duration, run_headless
+from observatory.memory import TooBig, check_memory
 from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
 from observatory.report import progress_bar, summary
 from observatory.signals import BuildInterrupted, StopSignals
@@ -185,6 +186,7 @@ def run_command(
     if metrics_out == "":
         raise OutputError("--metrics-out", "''", "give a file path")
     outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(params)])
+    check_memory(scenario, params)
     out = outputs.get("--metrics-out")
     if tui:
         return _open_tui(scenario, params, seed_value, speed_value, out, outputs)
@@ -281,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="observatory", standalone_mode=False)
-    except (ParamError, ScenarioError, UsageProblem, OutputError) as error:
+    except (ParamError, ScenarioError, UsageProblem, OutputError, TooBig) as error:
         _fail(str(error))
         return 2
     except _CLICK_ERROR as error:

@@ -17,6 +17,7 @@ from typing import Any
 from engine import Engine
 from observatory import artifacts, metrics
 from observatory.collector import survivors_frozen
+from observatory.memory import check_memory
 from observatory.outputs import Output, OutputsFailed, check_outputs
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params
@@ -60,6 +61,7 @@ def run_headless(
     horizon = resolve_duration(scenario, duration)
     if outputs is None:
         outputs = check_outputs(artifacts.output_options(params))
+    check_memory(scenario, params)
     engine = Engine(seed)
     try:
         world = scenario.build(engine, params)

@@ -194,6 +194,9 @@ class Scenario:
 
     ``stops_itself`` is True for scenarios whose world becomes ``done`` (such
     as conway's ``--generations``), so headless runs need no ``--duration``.
+    ``footprint(params)``, if given, estimates the memory a run needs:
+    ``(bytes, the options that set its size, as typed)``, so a run that
+    cannot fit is refused before it is built.
     """
 
     name: str
@@ -202,3 +205,4 @@ class Scenario:
     build: Callable[[Engine, Any], World]
     stops_itself: bool = False
     default_duration: float | None = None
+    footprint: Callable[[Any], tuple[int, str]] | None = None
