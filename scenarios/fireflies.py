@@ -72,11 +72,16 @@ class FirefliesParams:
         choices=NEIGHBOURHOODS,
     )
     period: float = param(5.0, help="seconds from flash to flash when nobody signals", min=0.1, max=3600)
-    flash: float = param(0.2, help="how long a flash lasts (a governed task 'flash')", min=0.0, max=3600)
-    refractory: float = param(1.0, help="seconds after a flash during which signals are ignored", min=0.0)
-    nudge: float = param(0.3, help="seconds a neighbour's flash advances the phase", min=0.0)
+    # flash, refractory, nudge and jitter must each be below --period (checked in validate).
+    flash: float = param(
+        0.2, help="how long a flash lasts (a governed task 'flash'); below --period", min=0.0
+    )
+    refractory: float = param(
+        1.0, help="seconds after a flash during which signals are ignored; below --period", min=0.0
+    )
+    nudge: float = param(0.3, help="seconds a neighbour's flash advances the phase; below --period", min=0.0)
     jitter: float = param(
-        0.02, help="a new phase starts up to this many seconds early (seeded noise)", min=0.0
+        0.02, help="a new phase starts up to this many seconds early (seeded noise); below --period", min=0.0
     )
     limit: int | None = param(None, help="at most this many flash at once", parse=parse_limit)
 

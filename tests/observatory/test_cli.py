@@ -71,6 +71,9 @@ def test_scenario_help_lists_every_option_with_its_default(capsys: pytest.Captur
             ["--metrics-out", "/no/such/dir/m.json"],
             "--metrics-out: /no/such/dir/m.json: folder /no/such/dir does not exist",
         ),
+        (["--metrics-out", ""], "--metrics-out: '': give a file path"),
+        (["--service", "u" * 100_000], "--service: 'uuuuuuuuu"),
+        (["--duration", "9" * 100_000], "--duration: '99999"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -78,6 +81,7 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     assert main(["run", "bottleneck", "--headless", "--duration", "1", *args]) == 2
     captured = capsys.readouterr()
+    assert len(captured.err) < 300  # a huge bad value is cut, not echoed whole
     assert captured.err.startswith(f"observatory: error: {message}")
     assert captured.err.count("\n") == 1 and captured.out == ""
 
@@ -275,3 +279,19 @@ def test_a_scenario_parameter_may_not_shadow_a_runner_option(
     assert capsys.readouterr().err == (
         "observatory: error: scenario 'countdown': parameter --seed clashes with a runner option\n"
     )
+
+
+def test_a_folder_given_as_the_scenario_is_called_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", f"{tmp_path}/", "--headless"]) == 2
+    assert capsys.readouterr().err == (
+        f"observatory: error: scenario file {str(tmp_path)!r} is a folder: give the path of a .py file\n"
+    )
+
+
+def test_fireflies_help_gives_the_real_bound_of_flash(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "fireflies", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "how long a flash lasts (a governed task 'flash'); below --period (a number >= 0)" in out
+    assert "3600" not in out.split("--flash", 1)[1].split("--refractory", 1)[0]
