@@ -103,3 +103,17 @@ def test_the_tui_draws_on_the_terminal_when_stderr_is_a_file(tmp_path: Path) -> 
     assert terminal.finish() == 0
     assert terminal.restored()
     assert log.read_text() == ""
+
+
+def test_a_second_signal_exits_at_once_with_the_terminal_restored(tmp_path: Path) -> None:
+    (tmp_path / "stubborn.py").write_text(STUBBORN)
+    terminal = Terminal(tmp_path, "./stubborn.py", "--speed", "8", "--metrics-out", "m.json")
+    terminal.read_until(ALT_SCREEN_ON)
+    while not (tmp_path / "spinning").exists():  # the UI is held by agent 2 from now on
+        terminal.read_until("", timeout=60)
+        time.sleep(0.05)
+    os.kill(terminal.pid, signal.SIGTERM)
+    os.kill(terminal.pid, signal.SIGINT)  # two signals: whichever comes second exits at once
+    assert terminal.finish() in (130, 143)
+    assert terminal.restored() and "stopped at once (second signal)" in terminal.seen
+    assert not (tmp_path / "m.json").exists()
