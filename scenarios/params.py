@@ -77,6 +77,10 @@ class ParamSpec:
             if detail and self.parse is not None:
                 raise ParamError(self.name, detail) from None
             raise ParamError(self.name, f"{raw!r} is not valid: use {self.accepted()}") from None
+        except Exception as error:  # a scenario's own parse failed some other way: still bad usage
+            raise ParamError(
+                self.name, f"{raw!r} is not valid ({type(error).__name__}: {error}): use {self.accepted()}"
+            ) from None
         self.check(value)
         return value
 

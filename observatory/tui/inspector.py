@@ -23,6 +23,8 @@ class AgentView:
     task: str | None = None
     events: list[Event] = field(default_factory=list)
     done: bool = False
+    error: str = ""  # "Type: message" of a failed agent
+    traceback: str = ""  # its traceback, the agent's own frames
 
 
 class Inspector(Panel):
@@ -53,6 +55,9 @@ class Inspector(Panel):
             labelled("cell", 6, f"row {view.cell[0]}, col {view.cell[1]}"),
         ]
         rows.extend(labelled(key, 6, value) for key, value in view.details.items())
+        if view.error:
+            rows.append(labelled("error", 6, (view.error, "bold red")))
+            rows.extend(line((text, "dim")) for text in view.traceback.splitlines()[1:])
         rows.append(labelled("task", 6, view.task if view.task is not None else ("none seen yet", "dim")))
         if view.events:
             rows.append(line(("recent events", "bold")))
