@@ -55,7 +55,9 @@ class FailureLog:
         self.count = 0
         self.first: Failure | None = None
         self.kinds: Counter[str] = Counter()
-        self.errors: Counter[str] = Counter()  # "Type: message" -> how many agents
+        # One entry per distinct error: its type and where it was raised -> [agents, first "Type: message"].
+        # Messages often name the agent; the place they come from does not.
+        self.distinct: dict[tuple[str, str, int], list[Any]] = {}
         self.agents: list[int] = []  # ids of the failed agents, in the order they failed
         self._engine: Engine | None = None
 
@@ -88,7 +90,11 @@ class FailureLog:
         error = event.error
         kind = type(error).__name__
         self.kinds[kind] += 1
-        self.errors[one_line(error)] += 1
+        entry = self.distinct.get(key := _site(error))
+        if entry is None:
+            self.distinct[key] = [1, one_line(error)]
+        else:
+            entry[0] += 1
         if self.first is None:
             assert self._engine is not None
             name = self._engine.agents[event.agent].name
@@ -122,6 +128,16 @@ class FailureLog:
 def describe(agent: int, name: str, time: float, error: BaseException) -> Failure:
     """A failure with its traceback cut to the agent's own frames."""
     return Failure(agent, name, time, type(error).__name__, _message(error), agent_traceback(error))
+
+
+def _site(error: BaseException) -> tuple[str, str, int]:
+    """An error's type and the file and line it was raised at."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return (type(error).__name__, "", 0)
+    return (type(error).__name__, tb.tb_frame.f_code.co_filename, tb.tb_lineno)
 
 
 def one_line(error: BaseException) -> str:

@@ -77,11 +77,12 @@ def run_headless(
                     break
                 steps = engine.run(until=horizon, max_steps=slice_steps)
                 finished = steps < slice_steps or (scenario.stops_itself and world.done)
-                finished = watchdog.check(steps) is not None or finished
+                stuck = watchdog.check(steps) is not None  # a stall or livelock: the run ends, failed
                 if progress is not None:
-                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, finished)
+                    ended = finished and not stuck
+                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, ended)
                     progress(engine.now, fraction)
-                if finished:
+                if finished or stuck:
                     break
     except KeyboardInterrupt:
         interrupted = True

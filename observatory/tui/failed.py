@@ -3,9 +3,10 @@
 A scenario declares the states its model knows; an agent that raised is in
 none of them. So the app paints failed agents' cells in ``FAILED``'s colour
 over whatever the world shows, adds "failed" to the legend once the first
-agent fails, and raises one notification per distinct error (with how many
-agents hit it by then). All of it reads the run's ``FailureLog`` once per
-frame or panel update; nothing runs per engine event.
+agent fails, and raises one notification per distinct error — an exception
+type raised at one place — with how many agents hit it by then. All of it
+reads the run's ``FailureLog`` once per frame or panel update; nothing runs
+per engine event.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from observatory.failures import FailureLog
 from scenarios.framework import State, World
 
 # Distinct errors notified at most; past that, one notice says so (agents may fail each their own way).
-MAX_NOTICES = 8
+MAX_NOTICES = 4
 FAILED = State("failed", (230, 40, 230), "raised an exception: select it to see the error")
 
 
@@ -28,7 +29,7 @@ class FailedCells:
         self.log = log
         self._rows = np.zeros(0, dtype=np.intp)
         self._cols = np.zeros(0, dtype=np.intp)
-        self._told: set[str] = set()
+        self._told: set[tuple[str, str, int]] = set()
 
     def paint(self, colors: np.ndarray) -> np.ndarray:
         """``colors`` (rows, cols, 3) with the failed agents' cells in the failure colour."""
@@ -57,15 +58,15 @@ class FailedCells:
     def news(self) -> list[str]:
         """One notification text per distinct error not told before."""
         texts = []
-        for error, count in self.log.errors.items():
-            if error in self._told:
+        for site, (count, error) in self.log.distinct.items():
+            if site in self._told:
                 continue
             if len(self._told) == MAX_NOTICES:
-                self._told.add("")
+                self._told.add(("", "", -1))
                 texts.append("more agents failed with other errors: select a failed cell to see its error")
             if len(self._told) > MAX_NOTICES:
                 break
-            self._told.add(error)
+            self._told.add(site)
             agents = "agent" if count == 1 else "agents"
             texts.append(f"{count:,} {agents} failed: {error}")
         return texts
