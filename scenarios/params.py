@@ -44,8 +44,9 @@ class ParamSpec:
         """The accepted form, in words, for help and error messages."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
-        kind = {int: "a whole number", float: "a number", str: "text", bool: "true or false"}.get(
-            self.type, getattr(self.parse, "__doc__", None) or "a value"
+        own = getattr(self.parse, "__doc__", None)  # a parse function's docstring says what it takes
+        kind = own or {int: "a whole number", float: "a number", str: "text", bool: "true or false"}.get(
+            self.type, "a value"
         )
         low, high = _number(self.min), _number(self.max)
         if low and high:
