@@ -61,7 +61,7 @@ class Watchdog:
             return None
         self._steps += steps
         if self._steps > self.bound:
-            self.problem = livelock_line(self.scenario, engine, self._steps)
+            self.problem = livelock_line(self.scenario, engine, self._steps, self.bound)
         return self.problem
 
 
@@ -72,14 +72,14 @@ def stall_line(scenario: Scenario, engine: Engine, world: World) -> str:
     return f"{scenario.name} stalled at t={engine.now:g}{where} (no events left)"
 
 
-def livelock_line(scenario: Scenario, engine: Engine, steps: int) -> str:
+def livelock_line(scenario: Scenario, engine: Engine, steps: int, bound: int) -> str:
     """The livelock's line, naming the agents and tasks that loop (found by a short sample)."""
     agents, tasks = loopers(engine)
     who = _agents(engine, agents)
     what = f" in task{'s' if len(tasks) > 1 else ''} {', '.join(tasks)}" if tasks else " outside any task"
     return (
         f"{scenario.name} livelocked at t={engine.now:g}: {steps:,} engine steps without virtual "
-        f"time advancing; looping: {who}{what}"
+        f"time advancing (bound {bound:,}); looping: {who}{what}"
     )
 
 
