@@ -129,6 +129,8 @@ class Kernel:
         # True when the last run() ended because stop() was called, not for want of events.
         self.stopped = False
         self._halt = Timer(_halt)
+        # When the last step was taken; the clock may since have moved on to a run's horizon.
+        self.last_step_time = 0.0
 
     # -- scheduling primitives -------------------------------------------------
 
@@ -276,6 +278,8 @@ class Kernel:
         except _Halt:  # stop() was called: the marker's step is not counted
             self.stopped = True
             done += taken - 1
+        if done:
+            self.last_step_time = self.now
         if stopped:
             self._reach(until)
         self.steps += done

@@ -69,7 +69,7 @@ def stall_line(scenario: Scenario, engine: Engine, world: World) -> str:
     """``conway stalled at t=0.125: 0 of 3 generations (no events left)``."""
     told = world.describe_progress()
     where = f": {told}" if told else ""
-    return f"{scenario.name} stalled at t={engine.now:g}{where} (no events left)"
+    return f"{scenario.name} stalled at t={engine.kernel.last_step_time:g}{where} (no events left)"
 
 
 def livelock_line(scenario: Scenario, engine: Engine, steps: int, bound: int) -> str:
