@@ -21,7 +21,9 @@ from observatory.files import write_atomically
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
-COMMON_KEYS = ("scenario", "seed", "params", "sim_time", "wall_time", "events", "agents")
+COMMON_KEYS = (
+    "scenario", "seed", "params", "sim_time", "wall_time", "events", "agents", "commands", "limits_final",
+)
 
 
 def collect(
@@ -48,6 +50,10 @@ def collect(
         "agents": len(engine.agents),
         "interrupted": interrupted,
         **(failures or FailureLog.of_agents(engine)).metrics(),
+        "commands": [applied.as_dict() for applied in engine.commands],
+        "limits_final": [
+            {"scope": c.scope, "kind": c.kind, "setting": c.setting} for c in engine.constraints()
+        ],
     }
     check_states(scenario, world)
     for key, value in metrics_of(scenario, world).items():
