@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine import AgentFailed, Engine
 
 
@@ -102,3 +105,41 @@ def test_other_runtime_errors_are_left_as_they_are() -> None:
     agent = engine.spawn(raises)
     engine.run()
     assert type(agent.error) is RuntimeError and str(agent.error) == "the model's own error"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 3.0, allow_nan=False), min_size=1, max_size=6),
+    st.lists(st.integers(0, 40), max_size=4),
+)
+def test_stopping_anywhere_and_going_on_gives_the_same_run(
+    delays: list[float], stops_after: list[int]
+) -> None:
+    def world(engine: Engine, seen: list) -> None:
+        async def agent(ctx, delay: float) -> None:
+            for _ in range(4):
+                await ctx.sleep(delay)
+                seen.append((ctx.now, ctx.id))
+                if len(seen) in stops_after:
+                    ctx.engine.stop()
+
+        for delay in delays:
+            engine.spawn(agent, delay)
+
+    plain, stopped = [], []
+    a, b = Engine(0), Engine(0)
+    stops_after_plain = list(stops_after)
+    stops_after.clear()  # the plain run never stops
+    world(a, plain)
+    a.run(until=50.0)
+    stops_after.extend(stops_after_plain)
+    world(b, stopped)
+    runs = 0
+    while True:
+        b.run(until=50.0)
+        runs += 1
+        if not b.kernel.stopped:
+            break
+    assert stopped == plain
+    assert b.now == a.now == 50.0 and b.kernel.steps == a.kernel.steps
+    assert runs == 1 + len({k for k in stops_after if 1 <= k <= len(plain)})
