@@ -190,7 +190,8 @@ class ObservatoryApp(App[None]):
         if self.watchdog.problem is None and self.watchdog.check(steps) is not None:
             self.pacer.pause()
             self._pace_frames()
-            self.notify(self.watchdog.problem, title="the run cannot go on", severity="error", timeout=30)
+            # It stays up (a click dismisses it): the run is over, whatever else is on screen.
+            self.notify(self.watchdog.problem, title="the run cannot go on", severity="error", timeout=3600)
 
     def _tell_failures(self) -> None:
         """Failures since the last panel update: a notice per new distinct error, the legend entry."""

@@ -51,7 +51,7 @@ class Inspector(Panel):
         if view is None:
             return Content.styled("click a cell, or arrows then enter", "dim")
         rows = [
-            labelled("agent", 6, f"{view.id}  {view.name}" + ("  (ended)" if view.done else "")),
+            labelled("agent", 6, f"{view.id}  {view.name}" + _ending(view)),
             labelled("cell", 6, f"row {view.cell[0]}, col {view.cell[1]}"),
         ]
         rows.extend(labelled(key, 6, value) for key, value in view.details.items())
@@ -66,3 +66,9 @@ class Inspector(Panel):
             for stamp, ev in zip(stamps, reversed(view.events), strict=True):
                 rows.append(line((stamp.rjust(width), "cyan"), " ", describe_event(ev)))
         return lines(rows)
+
+
+def _ending(view: AgentView) -> str:
+    if view.error:
+        return "  (failed)"
+    return "  (ended)" if view.done else ""

@@ -52,6 +52,7 @@ def test_failed_agents_are_painted_listed_notified_and_inspected(tmp_path: Path)
             ]
             await pilot.pause()
             text = app.inspector.render().plain
+            assert "agent  1  worker-1  (failed)" in text
             assert "error  RuntimeError: agent 1 gives up" in text
             # A later failure of a kind already told raises no new notice.
             app.pacer.resume()
