@@ -25,6 +25,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from observatory import artifacts, metrics
+from observatory.checks import ScenarioFault
+from observatory.failures import FailureLog, tell
 from observatory.headless import resolve_duration, run_headless
 from observatory.memory import TooBig, check_memory
 from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
@@ -233,11 +235,19 @@ def _run_headless(
         # From a signal handler: one os.write, never a buffered stream it may have interrupted.
         os.write(2, b"\nobservatory: stopping; a second Ctrl+C stops at once, without files\n")
 
+    log = FailureLog()
     with StopSignals(on_built=say_what_runs, on_request=say_stopping) as signals:
         try:
             with progress_bar(scenario.name, horizon, err) as update:
                 record = run_headless(
-                    scenario, params, seed, horizon, progress=update, stop=signals.stop, outputs=outputs
+                    scenario,
+                    params,
+                    seed,
+                    horizon,
+                    progress=update,
+                    stop=signals.stop,
+                    failures=log,
+                    outputs=outputs,
                 )
         except OutputsFailed as failed:
             assert failed.record is not None
@@ -254,6 +264,7 @@ def _run_headless(
             except OutputWriteError as error:
                 failures.insert(0, error)
         Console().print(summary(record))
+        failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
         if signals.stuck is not None:
             _fail(f"stopped inside a running agent: {signals.stuck}")
         for failure in failures:
@@ -262,7 +273,7 @@ def _run_headless(
         return 1
     if record["interrupted"]:
         return signals.exit_code or 130
-    return 0
+    return failed
 
 
 def _interrupted_build(stopped: BuildInterrupted) -> int:
@@ -294,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Abort:
         return 130
+    except ScenarioFault as error:  # the scenario returned the wrong thing: its author's bug
+        _fail(str(error))
+        return 1
     except Exception as error:
         _fail(f"the run failed: {type(error).__name__}: {error}")
         if os.environ.get("OBSERVATORY_TRACEBACK"):

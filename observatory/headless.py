@@ -16,9 +16,12 @@ from typing import Any
 
 from engine import Engine
 from observatory import artifacts, metrics
+from observatory.checks import checked_world
 from observatory.collector import survivors_frozen
+from observatory.failures import FailureLog
 from observatory.memory import check_memory
 from observatory.outputs import Output, OutputsFailed, check_outputs
+from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
@@ -38,6 +41,7 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    failures: FailureLog | None = None,
     outputs: dict[str, Output] | None = None,
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
@@ -49,10 +53,13 @@ def run_headless(
     ``progress(sim_time, fraction)`` is called after each slice; when
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
-    between those checks. Artifact files the parameters ask for (``*_out``
-    parameters, checked before the world is built unless ``outputs`` holds
-    them checked already) are written at the end either way; if some cannot
-    be, ``OutputsFailed`` carries the record.
+    between those checks. Agent failures go to ``failures`` (a fresh
+    FailureLog if None; pass one to report them) and into the record; a
+    stall or livelock ends the run with its line in ``run_error``. Artifact
+    files the parameters ask for (``*_out`` parameters, checked before the
+    world is built unless ``outputs`` holds them checked already) are
+    written at the end either way; if some cannot be, ``OutputsFailed``
+    carries the record.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -63,11 +70,13 @@ def run_headless(
         outputs = check_outputs(artifacts.output_options(params))
     check_memory(scenario, params)
     engine = Engine(seed)
+    failures = (failures or FailureLog()).attach(engine)
     try:
-        world = scenario.build(engine, params)
+        world = checked_world(scenario, scenario.build(engine, params))
     except Exception:
         engine.close()  # a failed build leaves no unawaited coroutines behind
         raise
+    watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
     interrupted = False
     try:
@@ -78,16 +87,19 @@ def run_headless(
                     break
                 steps = engine.run(until=horizon, max_steps=slice_steps)
                 finished = steps < slice_steps or (scenario.stops_itself and world.done)
+                stuck = watchdog.check(steps) is not None  # a stall or livelock: the run ends, failed
                 if progress is not None:
-                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, finished)
+                    ended = finished and not stuck
+                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, ended)
                     progress(engine.now, fraction)
-                if finished:
+                if finished or stuck:
                     break
     except KeyboardInterrupt:
         interrupted = True
     wall_time = perf_counter() - started
     try:
-        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
+        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
+        record["run_error"] = watchdog.problem
         try:
             artifacts.save(world, params, outputs)
         except OutputsFailed as failed:

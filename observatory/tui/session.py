@@ -15,6 +15,7 @@ from time import perf_counter
 from typing import Any
 
 from observatory import artifacts, metrics
+from observatory.failures import tell
 from observatory.outputs import Output, OutputsFailed, OutputWriteError
 from observatory.signals import StopSignals
 from observatory.tui.app import ObservatoryApp
@@ -37,7 +38,8 @@ def run_tui(
     stderr). On the way out, however the app ends, the terminal is restored,
     the current run's metrics go to ``metrics_out`` (if given) and the files
     its parameters ask for are saved; one that cannot be written is named
-    and makes the exit code 1.
+    and makes the exit code 1. Agent failures, a stall or a livelock are
+    told on stderr then (exit code 1).
     """
     holder: list[ObservatoryApp] = []
 
@@ -66,13 +68,16 @@ def run_tui(
             signals.finish()
             stopped = signals.exit_code is not None or signals.stuck is not None
             failures = _save(app, scenario, params, metrics_out, outputs or {}, stopped)
+    if app.fault is not None:
+        raise app.fault
+    failed = tell({"run_error": app.watchdog.problem}, app.failures, sys.stderr)  # exit 1 if any
     if signals.stuck is not None:
         print(f"observatory: error: stopped inside a running agent: {signals.stuck}", file=sys.stderr)
     for failure in failures:
         print(f"observatory: error: {failure}", file=sys.stderr)
     if failures or signals.stuck is not None:
         return 1
-    return signals.exit_code or 0
+    return signals.exit_code or failed
 
 
 def _save(
@@ -87,7 +92,10 @@ def _save(
     failures: list[OutputWriteError] = []
     if out is not None:
         wall = perf_counter() - app.run_started
-        record = metrics.collect(scenario, params, app.seed, app.engine, app.world, wall, interrupted)
+        record = metrics.collect(
+            scenario, params, app.seed, app.engine, app.world, wall, interrupted, failures=app.failures
+        )
+        record["run_error"] = app.watchdog.problem
         try:
             metrics.write(record, out)
         except OutputWriteError as error:

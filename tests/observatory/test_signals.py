@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,13 @@ def start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def wait_for(path: Path, process: subprocess.Popen[str]) -> None:
+    """Until the run has made ``path`` (agent 2 is in its loop from then on)."""
+    while not path.exists():
+        assert process.poll() is None, "the run ended first"
+        time.sleep(0.05)
+
+
 def stubborn(tmp_path: Path) -> str:
     script = tmp_path / "stubborn.py"
     script.write_text(STUBBORN)
@@ -114,6 +122,7 @@ def test_an_agent_that_never_yields_is_stopped_and_named(tmp_path: Path) -> None
     with start(tmp_path, stubborn(tmp_path), "--metrics-out", str(out)) as process:
         assert process.stderr is not None
         assert "running headless" in process.stderr.readline()
+        wait_for(tmp_path / "spinning", process)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
