@@ -29,6 +29,7 @@ from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
+from observatory.mqtt.remote import Remote
 from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -96,8 +97,10 @@ class ObservatoryApp(App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        remote: Remote | None = None,
     ) -> None:
         super().__init__()
+        self.remote = remote  # steered over MQTT (observatory.mqtt)
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -126,6 +129,8 @@ class ObservatoryApp(App[None]):
         self.run_started = perf_counter()
         self.engine = Engine(seed)
         self.world: World = self.scenario.build(self.engine, self.params)
+        if self.remote is not None:
+            self.remote.attach(self.engine, self.world, speed)
         if run_to is not None:
             self.engine.run(until=run_to)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
@@ -144,6 +149,8 @@ class ObservatoryApp(App[None]):
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
+        if self.remote is not None and self.remote.poll(self.pacer.speed):
+            self._settle()
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -163,6 +170,8 @@ class ObservatoryApp(App[None]):
         else:
             self.feed.drawn()  # nothing new to draw
         self._last_frame = now
+        if self.remote is not None:
+            self.remote.tick(self.pacer.speed, self.pacer.paused)
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
             self._update_panels()
@@ -189,6 +198,11 @@ class ObservatoryApp(App[None]):
         return SpanScreen(id="_default")
 
     def on_mount(self) -> None:
+        if self.remote is not None:
+            for line, severity in self.remote.early:
+                self.notify(line, severity=severity)  # type: ignore[arg-type]
+            self.remote.notify = lambda line, severity: self.notify(line, severity=severity)  # type: ignore[arg-type]
+            self.notify(f"mqtt: run {self.remote.topics.run_id} on {self.remote.link.address.shown}")
         self.legend.set_states(self.world.legend)
         rows, cols = self.world.shape
         self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
@@ -240,8 +254,13 @@ class ObservatoryApp(App[None]):
             done=self.world.done,
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
-            metrics=scalar_metrics(self.world.metrics()),
+            metrics=scalar_metrics(self.world.metrics()) | self._remote_rows(),
         )
+
+    def _remote_rows(self) -> dict[str, Any]:
+        if self.remote is None:
+            return {}
+        return {"broker": self.remote.state, "mqtt_rejected": self.remote.rejected}
 
     def fps(self) -> float:
         """Frames per second over the last second that reached the terminal (or Textual)."""
@@ -340,11 +359,15 @@ class ObservatoryApp(App[None]):
         except CommandError as error:
             self.notify(str(error), severity="error")
             return
+        self._settle()
+        self._frame()
+        self._update_panels()
+
+    def _settle(self) -> None:
+        """Finish the current instant, so commands just submitted show on a paused screen too."""
         if not self.engine.kernel.instant_done():
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
         self._stale = True
-        self._frame()
-        self._update_panels()
 
     def action_restart(self) -> None:
         self._restart(self.seed)
@@ -379,20 +402,29 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_tui(
-    scenario: Scenario, params: Any, seed: int, speed: float, metrics_out: Path | None = None
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    metrics_out: Path | None = None,
+    remote: Remote | None = None,
 ) -> None:
     """Open the TUI on a scenario run; returns when the user quits.
 
     On the way out, however the app ends, the current run's metrics go to
     ``metrics_out`` (if given) and the files its parameters ask for are saved.
     """
-    app = ObservatoryApp(scenario, params, seed, speed)
+    app = ObservatoryApp(scenario, params, seed, speed, remote=remote)
     try:
         app.run()
     finally:
+        if remote is not None:
+            remote.close()
         if metrics_out is not None:
             wall = perf_counter() - app.run_started
             record = metrics.collect(scenario, params, app.seed, app.engine, app.world, wall)
+            if remote is not None:
+                record["mqtt_rejected"] = remote.rejected
             metrics.write(record, metrics_out)
         artifacts.save(app.world, params)
 
