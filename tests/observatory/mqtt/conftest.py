@@ -27,7 +27,8 @@ WAIT = 20.0
 
 
 def mosquitto_binary() -> str:
-    found = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    # Debian puts it in /usr/sbin, which a CI's PATH may leave out.
+    found = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
     if found is None:
         pytest.fail("mosquitto is not installed: apt-get install mosquitto mosquitto-clients (.ci/run does)")
     return found

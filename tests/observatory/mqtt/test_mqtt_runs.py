@@ -83,9 +83,9 @@ def test_a_limit_changed_mid_run_shows_in_metrics_telemetry_and_replays(
     run_id = online["run_id"]
     first = listener.json_on(f"{run_id}/metrics", lambda d: d["time"] > 0)
     assert first["scenario"] == "bottleneck" and first["seed"] == 3 and first["speed"] == 2
-    assert {"scope": "task:work", "kind": "concurrency", "setting": "limit 20"} == {
+    assert {
         k: first["constraints"][0][k] for k in ("scope", "kind", "setting")
-    }
+    } == {"scope": "task:work", "kind": "concurrency", "setting": "limit 20"}
     publish(broker, f"{prefix}/constraints/task/work", {"type": "concurrency", "params": {"limit": 2}})
     later = listener.json_on(f"{run_id}/metrics", lambda d: d["commands"] == 1)
     assert [c["setting"] for c in later["constraints"] if c["scope"] == "task:work"] == ["limit 2"]
@@ -109,7 +109,8 @@ def test_an_empty_payload_clears_the_scope(broker: Broker, prefix: str, tmp_path
     listener = listen(f"{prefix}/telemetry/#")
     run = start_run(broker, prefix, tmp_path / "m.json", duration=6, speed=2)
     paused = listener.json_on("/metrics", lambda d: d["time"] > 0)
-    assert {(c["kind"], c["scope"]) for c in paused["constraints"]} == {("pause", "task:work"), ("concurrency", "task:work")}
+    kinds = {(c["kind"], c["scope"]) for c in paused["constraints"]}
+    assert kinds == {("pause", "task:work"), ("concurrency", "task:work")}
     publish(broker, topic, b"")
     listener.json_on("/metrics", lambda d: d["commands"] == 2)
     code, _, err = finish(run)
@@ -122,7 +123,9 @@ def test_an_empty_payload_clears_the_scope(broker: Broker, prefix: str, tmp_path
     same_run(record, replayed(record))
 
 
-def test_malformed_payloads_are_refused_shown_and_counted(broker: Broker, prefix: str, tmp_path: Path) -> None:
+def test_malformed_payloads_are_refused_shown_and_counted(
+    broker: Broker, prefix: str, tmp_path: Path
+) -> None:
     bad = {
         "task/a": b"not json",
         "task/b": json.dumps({"type": "concurrency", "params": {"limit": "many"}}).encode(),
@@ -146,7 +149,9 @@ def test_malformed_payloads_are_refused_shown_and_counted(broker: Broker, prefix
         assert sum(needle in line for line in refusals) == 1, needle
 
 
-def test_command_texts_on_the_runs_commands_topic(broker: Broker, prefix: str, tmp_path: Path, listen: Any) -> None:
+def test_command_texts_on_the_runs_commands_topic(
+    broker: Broker, prefix: str, tmp_path: Path, listen: Any
+) -> None:
     listener = listen(f"{prefix}/status/#")
     run = start_run(broker, prefix, tmp_path / "m.json", duration=6, speed=2)
     run_id = listener.json_on("", lambda d: d.get("status") == "online")["run_id"]
