@@ -18,7 +18,8 @@ from tests.observatory.mqtt.test_mqtt_runs import finish, start_run
 def observatory(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "300"}  # the watch table on one line per run
     return subprocess.run(
-        [sys.executable, "-m", "observatory", *args], capture_output=True, text=True, timeout=WAIT * 2, env=env
+        [sys.executable, "-m", "observatory", *args],
+        capture_output=True, text=True, timeout=WAIT * 2, env=env,
     )
 
 
@@ -36,17 +37,22 @@ def test_control_publishes_retained_constraints_that_runs_obey(
     broker: Broker, prefix: str, tmp_path: Path, listen: Any
 ) -> None:
     url = broker.url
-    done = observatory("control", "--mqtt", url, "--mqtt-prefix", prefix, "concurrency", "task:work", "4")
+
+    def control(*args: str) -> subprocess.CompletedProcess[str]:
+        return observatory("control", "--mqtt", url, "--mqtt-prefix", prefix, *args)
+
+    done = control("concurrency", "task:work", "4")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"published concurrency task:work 4 on {prefix}/constraints/task/work (retained)"
+    topic = f"{prefix}/constraints/task/work"
+    assert done.stdout.strip() == f"published concurrency task:work 4 on {topic} (retained)"
     assert retained(listen, f"{prefix}/constraints/task/work") == {
         "id": "concurrency-task:work", "scope": "task:work", "type": "concurrency",
         "params": {"limit": 4}, "expires_at": None,
     }
-    done = observatory("control", "--mqtt", url, "--mqtt-prefix", prefix, "pause", "global", "--ttl", "1.5")
+    done = control("pause", "global", "--ttl", "1.5")
     assert done.returncode == 0, done.stderr
     assert retained(listen, f"{prefix}/constraints/global")["ttl"] == 1.5
-    done = observatory("control", "--mqtt", url, "--mqtt-prefix", prefix, "rate-limit", "agent:agent-1?", "2/s")
+    done = control("rate-limit", "agent:agent-1?", "2/s")
     assert done.returncode == 0, done.stderr
     code, _, err = finish(start_run(broker, prefix, tmp_path / "m.json", duration=3, speed=10))
     assert code == 0, err
@@ -55,9 +61,9 @@ def test_control_publishes_retained_constraints_that_runs_obey(
     assert {"command": "pause", "args": {"scope": "global", "ttl": 1.5}, "time": 0.0} in record["commands"]
     assert record["max_running"] == 4
 
-    observatory("control", "--mqtt", url, "--mqtt-prefix", prefix, "resume", "global")
+    control("resume", "global")
     assert retained(listen, f"{prefix}/constraints/global")["expires_at"] == 0
-    observatory("control", "--mqtt", url, "--mqtt-prefix", prefix, "clear", "task:work")
+    control("clear", "task:work")
     assert retained(listen, f"{prefix}/constraints/task/work") is None
     code, _, err = finish(start_run(broker, prefix, tmp_path / "n.json", duration=2, speed=10))
     assert code == 0, err

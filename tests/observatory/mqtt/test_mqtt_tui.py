@@ -43,7 +43,8 @@ def test_a_remote_command_lands_on_a_paused_screen_as_a_notification(broker: Bro
         app = steered_app(broker, prefix, seen)
         async with app.run_test(size=SIZE) as pilot:
             assert app.status_info().metrics["broker"] == "connected"
-            publish(broker, f"{prefix}/constraints/task/work", {"type": "concurrency", "params": {"limit": 7}})
+            limit_7 = {"type": "concurrency", "params": {"limit": 7}}
+            publish(broker, f"{prefix}/constraints/task/work", limit_7)
             await until(lambda: app.engine.commands, pilot)
             assert [a.as_dict() for a in app.engine.commands] == [
                 {"time": 2.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 7}}
@@ -73,8 +74,10 @@ def test_a_burst_of_a_thousand_messages_is_applied_in_order(broker: Broker, pref
             client.connect("127.0.0.1", broker.port)
             client.loop_start()
             infos = [
-                client.publish(f"{prefix}/constraints/task/work",
-                               json.dumps({"type": "concurrency", "params": {"limit": n}}), qos=1, retain=True)
+                client.publish(
+                    f"{prefix}/constraints/task/work",
+                    json.dumps({"type": "concurrency", "params": {"limit": n}}), qos=1, retain=True,
+                )
                 for n in range(1, 1001)
             ]
             for info in infos:
