@@ -17,7 +17,7 @@ from engine import Engine
 from observatory import artifacts, metrics
 from observatory.collector import survivors_frozen
 from observatory.headless import Progress
-from observatory.mqtt.remote import Remote
+from observatory.mqtt.remote import POLL_BUDGET, Remote
 from scenarios.framework import Scenario
 
 # Wall seconds between slices: the run answers the broker within this.
@@ -51,7 +51,7 @@ def run_paced(
                 if stop is not None and stop():
                     interrupted = True
                     break
-                remote.poll(speed)
+                remote.poll(speed, POLL_BUDGET)
                 now_wall = time.perf_counter()
                 target = anchor_virtual + (now_wall - anchor_wall) * speed
                 if horizon is not None:

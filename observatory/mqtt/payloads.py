@@ -20,6 +20,7 @@ Unknown keys are ignored, for controllers that send more.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any
@@ -131,6 +132,14 @@ def _ttl(data: dict[str, Any], wall_now: float, speed: float) -> float | None:
 
 
 def _checked_scope(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise PayloadError(f"bad scope ({what}): {_short(value)} is not a scope text")
+    return _scope_text(value, what)
+
+
+@functools.lru_cache(maxsize=256)
+def _scope_text(value: str, what: str) -> str:
+    """A scope's canonical text; cached, since a burst names the same few scopes again and again."""
     try:
         return check_command(Command("clear", {"scope": value})).args["scope"]
     except CommandError as error:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,8 +28,12 @@ from observatory.mqtt.topics import Topics
 from scenarios.framework import World
 
 TELEMETRY_PERIOD = 1.0
-# Remote commands and rejections shown one by one per poll; more are summed up in one line.
+# Messages at once shown one by one; more are a burst, summed up in one line when it is over.
 SHOWN_PER_POLL = 3
+# Wall seconds a TUI frame or headless slice may spend reading what the broker sent, and the
+# most commands it may submit: applying them costs the engine as much again, after the poll.
+POLL_BUDGET = 0.004
+MAX_PER_POLL = 30
 
 Notify = Callable[[str, str], None]  # (line, severity: "information" | "warning" | "error")
 
@@ -62,6 +67,9 @@ class Remote:
         self._sample: tuple[float, float] | None = None
         self.achieved = 0.0
         self._lost = False
+        self._pending: deque[Heard] = deque()
+        self._burst: list[int] | None = None  # commands applied, messages refused in this burst
+        self.each_refusal = True  # headless: one stderr line per refusal; the TUI sums them up
 
     @property
     def topics(self) -> Topics:
@@ -90,21 +98,41 @@ class Remote:
             done += self._apply(dataclasses.replace(heard, wall=time.time()), speed, quiet=True, fresh=True)
         return done + self.poll(speed)
 
-    def poll(self, speed: float) -> int:
-        """Apply everything heard since the last poll, in order; returns the commands submitted."""
-        shown = submitted = 0
-        for heard in self.link.heard():
+    def poll(self, speed: float, budget: float | None = None) -> int:
+        """Apply what was heard, in order, for at most ``budget`` wall seconds; returns commands submitted.
+
+        What the budget leaves waits for the next poll, so a burst spreads over
+        a few frames instead of stalling one. More than a few messages at once
+        are a burst: shown as one line when it is over (refusals one by one
+        only where ``each_refusal``).
+        """
+        pending = self._pending
+        pending.extend(self.link.heard())
+        if self._burst is None and len(pending) > SHOWN_PER_POLL:
+            self._burst = [0, 0]
+        quiet = self._burst is not None
+        start = time.perf_counter()
+        submitted = 0
+        while pending and (
+            budget is None or (time.perf_counter() - start < budget and submitted < MAX_PER_POLL)
+        ):
+            heard = pending.popleft()
             if heard.state:
                 self._show_state(heard.state)
                 continue
             before = self.rejected
-            quiet = shown >= SHOWN_PER_POLL
             done = self._apply(heard, speed, quiet=quiet)
             submitted += done
-            shown += done or self.rejected - before
-        if shown > SHOWN_PER_POLL:
-            line = f"mqtt: {submitted} commands applied in one burst, last: {self._last_text}"
-            self.notify(line, "information")
+            if self._burst is not None:
+                self._burst[0] += done
+                self._burst[1] += self.rejected - before
+        if self._burst is not None and not pending:
+            applied, refused = self._burst
+            self._burst = None
+            line = f"mqtt: a burst of {applied + refused} messages: {applied} commands applied"
+            line += f" (last: {self._last_text})" if applied else ""
+            line += f", {refused} refused (last: {self._last_refusal})" if refused else ""
+            self.notify(line, "warning" if refused else "information")
         return submitted
 
     def tick(self, speed: float, paused: bool = False) -> None:
@@ -133,6 +161,7 @@ class Remote:
     # -- one message -------------------------------------------------------------------
 
     _last_text = ""
+    _last_refusal = ""
 
     def _apply(self, heard: Heard, speed: float, *, quiet: bool, fresh: bool = False) -> int:
         assert self.engine is not None
@@ -145,7 +174,9 @@ class Remote:
             self.engine.submit(command)
         except (PayloadError, CommandError) as error:
             self.rejected += 1
-            self.notify(f"mqtt: refused a message on {heard.topic}: {error}", "error")
+            self._last_refusal = str(error)
+            if not quiet or self.each_refusal:
+                self.notify(f"mqtt: refused a message on {heard.topic}: {error}", "error")
             return 0
         self._last[heard.topic] = heard.payload
         if scope is not None:

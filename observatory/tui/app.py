@@ -29,7 +29,7 @@ from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
-from observatory.mqtt.remote import Remote
+from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -149,7 +149,7 @@ class ObservatoryApp(App[None]):
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
-        if self.remote is not None and self.remote.poll(self.pacer.speed):
+        if self.remote is not None and self.remote.poll(self.pacer.speed, POLL_BUDGET):
             self._settle()
         if not self.pacer.paused:
             if self.world.done:
@@ -202,6 +202,7 @@ class ObservatoryApp(App[None]):
             for line, severity in self.remote.early:
                 self.notify(line, severity=severity)  # type: ignore[arg-type]
             self.remote.notify = lambda line, severity: self.notify(line, severity=severity)  # type: ignore[arg-type]
+            self.remote.each_refusal = False  # a burst of refusals is one notice, not a toast each
             self.notify(f"mqtt: run {self.remote.topics.run_id} on {self.remote.link.address.shown}")
         self.legend.set_states(self.world.legend)
         rows, cols = self.world.shape
