@@ -129,8 +129,8 @@ class ObservatoryApp(App[None]):
         self.run_started = perf_counter()
         self.engine = Engine(seed)
         self.world: World = self.scenario.build(self.engine, self.params)
-        if self.remote is not None:
-            self.remote.attach(self.engine, self.world, speed)
+        if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
             self.engine.run(until=run_to)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)

@@ -46,10 +46,16 @@ def test_a_remote_command_lands_on_a_paused_screen_as_a_notification(broker: Bro
             limit_7 = {"type": "concurrency", "params": {"limit": 7}}
             publish(broker, f"{prefix}/constraints/task/work", limit_7)
             await until(lambda: app.engine.commands, pilot)
+            engine = app.engine
             assert [a.as_dict() for a in app.engine.commands] == [
                 {"time": 2.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 7}}
             ]
             assert app.status_info().limit == "slots: 7"
+            await pilot.press("r")  # the same run again: the constraint in force applies to it at t = 0
+            assert app.engine is not engine and app.engine.now == 0.0
+            assert [a.as_dict() for a in app.engine.commands] == [
+                {"time": 0.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 7}}
+            ]
             publish(broker, f"{prefix}/constraints/task/work", b"{")
             await until(lambda: app.remote.rejected == 1, pilot)
             assert app.status_info().metrics["mqtt_rejected"] == 1
