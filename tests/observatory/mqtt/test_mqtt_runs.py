@@ -193,3 +193,18 @@ def test_the_run_goes_on_and_reconnects_when_the_broker_restarts(
     record = json.loads((tmp_path / "m.json").read_text())
     assert [c["args"] for c in record["commands"]] == [{"scope": "task:work", "limit": 3}]
     assert record["interrupted"] is True
+
+
+def test_sigterm_ends_a_steered_run_with_its_results(
+    broker: Broker, prefix: str, tmp_path: Path, listen: Any
+) -> None:
+    listener = listen(f"{prefix}/status/#", f"{prefix}/telemetry/#")
+    run = start_run(broker, prefix, tmp_path / "m.json", duration=600, speed=1)
+    listener.json_on("/metrics", lambda d: d["time"] > 0)  # running: past the build
+    run.send_signal(signal.SIGTERM)
+    code, out, err = finish(run)
+    assert code != 0 and "Traceback" not in err, err
+    record = json.loads((tmp_path / "m.json").read_text())
+    assert record["interrupted"] is True and 0 < record["sim_time"] < 600
+    assert "sim_time" in out  # the summary still printed
+    listener.json_on("", lambda d: d.get("status") == "offline" and d.get("reason") == "ended")
