@@ -125,6 +125,7 @@ class Listener:
 
     def __init__(self, port: int, *filters: str) -> None:
         self.messages: list[tuple[str, bytes, bool]] = []
+        self.cursor = 0
         self.lock = threading.Lock()
         subscribed = threading.Event()
         self.client = paho.Client(CallbackAPIVersion.VERSION2)
@@ -140,14 +141,14 @@ class Listener:
             self.messages.append((message.topic, bytes(message.payload), bool(message.retain)))
 
     def wait_for(self, match: Callable[[str, bytes], bool], timeout: float = WAIT) -> tuple[str, bytes]:
+        """The first matching message after the one the last wait returned (waits follow each other)."""
         deadline = time.monotonic() + timeout
-        seen = 0
         while time.monotonic() < deadline:
             with self.lock:
-                fresh = self.messages[seen:]
-                seen = len(self.messages)
-            for topic, payload, _ in fresh:
+                fresh = self.messages[self.cursor :]
+            for i, (topic, payload, _) in enumerate(fresh):
                 if match(topic, payload):
+                    self.cursor += i + 1
                     return topic, payload
             time.sleep(0.02)
         raise AssertionError(f"no matching message in {timeout:g} s; heard {len(self.messages)}")

@@ -208,3 +208,32 @@ def test_sigterm_ends_a_steered_run_with_its_results(
     assert record["interrupted"] is True and 0 < record["sim_time"] < 600
     assert "sim_time" in out  # the summary still printed
     listener.json_on("", lambda d: d.get("status") == "offline" and d.get("reason") == "ended")
+
+
+def test_after_a_dropped_connection_the_retained_constraints_are_not_applied_twice(
+    broker: Broker, prefix: str, tmp_path: Path, listen: Any
+) -> None:
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    publish(broker, f"{prefix}/constraints/task/work", {"type": "concurrency", "params": {"limit": 5}})
+    listener = listen(f"{prefix}/status/#", f"{prefix}/telemetry/#")
+    run = start_run(broker, prefix, tmp_path / "m.json", duration=600, speed=1)
+    run_id = listener.json_on("", lambda d: d.get("status") == "online")["run_id"]
+    listener.json_on("/metrics", lambda d: d["time"] > 0)
+    # A client with the run's client id takes its session over: the broker drops the run's connection.
+    intruder = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"observatory-{run_id}")
+    intruder.connect("127.0.0.1", broker.port)
+    intruder.loop_start()
+    listener.json_on("", lambda d: d.get("status") == "offline" and d.get("reason") == "lost")
+    intruder.disconnect()
+    intruder.loop_stop()
+    # Back online, the broker hands the same retained constraint over again: it is known, not re-applied.
+    listener.json_on("", lambda d: d.get("status") == "online" and d.get("run_id") == run_id)
+    listener.json_on("/metrics", lambda d: d["broker"] == "connected" and d["time"] > 0)
+    run.send_signal(signal.SIGINT)
+    code, _, err = finish(run)
+    assert code == 130, err
+    assert "lost the broker" in err
+    record = json.loads((tmp_path / "m.json").read_text())
+    assert [c["args"] for c in record["commands"]] == [{"scope": "task:work", "limit": 5}]
