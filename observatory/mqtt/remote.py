@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from engine import Engine
 from engine.commands import Command, CommandError, parse_command
@@ -78,6 +79,19 @@ class Remote:
     @property
     def state(self) -> str:
         return self.link.state
+
+    def show_on(self, notify: Notify, each_refusal: bool = True) -> None:
+        """Send notices to ``notify`` from now on (those that waited first), starting with the run id."""
+        for line, severity in self.early:
+            notify(line, severity)
+        self.early.clear()
+        self.notify, self.each_refusal = notify, each_refusal
+        notify(f"mqtt: run {self.topics.run_id} on {self.link.address.shown}, prefix {self.topics.prefix}",
+               "information")
+
+    def rows(self) -> dict[str, Any]:
+        """What a status panel shows of the link."""
+        return {"broker": self.state, "mqtt_rejected": self.rejected}
 
     def attach(self, engine: Engine, world: World, speed: float) -> int:
         """Steer a freshly built world: the constraints in force so far and all heard since apply.

@@ -103,9 +103,7 @@ def run_headless_steered(
     """A headless run paced at ``speed`` and steered over MQTT; the link is closed at the end."""
     from observatory.mqtt.paced import run_paced
 
-    say = remote.notify = stderr_lines(console)
-    shown = remote.link.address.shown
-    say(f"mqtt: run {remote.topics.run_id} on {shown}, prefix {remote.topics.prefix}", "information")
+    remote.show_on(stderr_lines(console))
     reason = "ended"
     try:
         with _terminate_flag() as terminated:

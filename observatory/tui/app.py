@@ -198,12 +198,8 @@ class ObservatoryApp(App[None]):
         return SpanScreen(id="_default")
 
     def on_mount(self) -> None:
-        if self.remote is not None:
-            for line, severity in self.remote.early:
-                self.notify(line, severity=severity)  # type: ignore[arg-type]
-            self.remote.notify = lambda line, severity: self.notify(line, severity=severity)  # type: ignore[arg-type]
-            self.remote.each_refusal = False  # a burst of refusals is one notice, not a toast each
-            self.notify(f"mqtt: run {self.remote.topics.run_id} on {self.remote.link.address.shown}")
+        if self.remote is not None:  # a burst of refusals is one notice, not a toast each
+            self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
         self.legend.set_states(self.world.legend)
         rows, cols = self.world.shape
         self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
@@ -255,13 +251,8 @@ class ObservatoryApp(App[None]):
             done=self.world.done,
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
-            metrics=scalar_metrics(self.world.metrics()) | self._remote_rows(),
+            metrics=scalar_metrics(self.world.metrics()) | (self.remote.rows() if self.remote else {}),
         )
-
-    def _remote_rows(self) -> dict[str, Any]:
-        if self.remote is None:
-            return {}
-        return {"broker": self.remote.state, "mqtt_rejected": self.remote.rejected}
 
     def fps(self) -> float:
         """Frames per second over the last second that reached the terminal (or Textual)."""
