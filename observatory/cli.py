@@ -23,6 +23,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from observatory import metrics
+from observatory.checks import ScenarioFault
+from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
 from observatory.mqtt import control as mqtt_control
 from observatory.mqtt import session as mqtt_session
@@ -214,8 +216,7 @@ def _open_tui(
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out, remote=remote)
-    return 0
+    return run_tui(scenario, params, seed, speed, metrics_out=out, remote=remote)
 
 
 def _run_headless(
@@ -232,16 +233,20 @@ def _run_headless(
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
+            log = FailureLog()
             if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
                 record = mqtt_session.run_headless_steered(
-                    remote, scenario, params, seed, horizon, speed, stop.is_set, update, err
+                    remote, scenario, params, seed, horizon, speed, stop.is_set, update, err, log
                 )
             else:
-                record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
+                record = run_headless(
+                    scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log
+                )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
-    return 130 if record["interrupted"] else 0
+    failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
+    return 130 if record["interrupted"] else failed
 
 
 def _fail(message: str) -> None:
@@ -264,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Abort:
         return 130
+    except ScenarioFault as error:  # the scenario returned the wrong thing: its author's bug
+        _fail(str(error))
+        return 1
     except Exception as error:
         _fail(f"the run failed: {type(error).__name__}: {error}")
         if os.environ.get("OBSERVATORY_TRACEBACK"):

@@ -15,9 +15,12 @@ from typing import Any
 
 from engine import Engine
 from observatory import artifacts, metrics
+from observatory.checks import checked_world
 from observatory.collector import survivors_frozen
+from observatory.failures import FailureLog
 from observatory.headless import Progress
 from observatory.mqtt.remote import POLL_BUDGET, Remote
+from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
 
 # Wall seconds between slices: the run answers the broker within this.
@@ -37,10 +40,16 @@ def run_paced(
     remote: Remote,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    failures: FailureLog | None = None,
 ) -> dict[str, Any]:
-    """Run until ``horizon`` (or the world's end) at ``speed``; returns the metrics record."""
+    """Run until ``horizon`` (or the world's end) at ``speed``; returns the metrics record.
+
+    Agent failures, stalls and livelocks are watched as in ``run_headless``.
+    """
     engine = Engine(seed)
-    world = scenario.build(engine, params)
+    failures = (failures or FailureLog()).attach(engine)
+    world = checked_world(scenario, scenario.build(engine, params))
+    watchdog = Watchdog(scenario, engine, world)
     remote.attach(engine, world, speed)
     started = perf = time.perf_counter()
     anchor_wall, anchor_virtual = perf, 0.0
@@ -57,27 +66,31 @@ def run_paced(
                 if horizon is not None:
                     target = min(target, horizon)
                 deadline = now_wall + SLICE_WALL
+                steps = 0
                 while engine.now < target and time.perf_counter() < deadline:
-                    engine.run(until=target, max_steps=SLICE_STEPS)
+                    steps += engine.run(until=target, max_steps=SLICE_STEPS)
                     if scenario.stops_itself and world.done:
                         break
+                stuck = watchdog.check(steps) is not None  # a stall or livelock: the run ends, failed
                 if target - engine.now > MAX_BACKLOG * speed:
                     anchor_wall, anchor_virtual = time.perf_counter(), engine.now + MAX_BACKLOG * speed
                 remote.tick(speed)
                 finished = (horizon is not None and engine.now >= horizon) or (
                     scenario.stops_itself and world.done
-                ) or (horizon is None and engine.kernel.idle())
+                ) or (horizon is None and engine.kernel.idle)
                 if progress is not None:
-                    fraction = 1.0 if finished else (engine.now / horizon if horizon else world.progress())
+                    ended = finished and not stuck
+                    fraction = 1.0 if ended else (engine.now / horizon if horizon else world.progress())
                     progress(engine.now, fraction)
-                if finished:
+                if finished or stuck:
                     break
                 time.sleep(max(0.0, deadline - time.perf_counter()))
     except KeyboardInterrupt:
         interrupted = True
     wall_time = time.perf_counter() - started
     try:
-        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
+        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
+        record["run_error"] = watchdog.problem
         record["mqtt_rejected"] = remote.rejected
         artifacts.save(world, params)
     finally:

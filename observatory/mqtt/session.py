@@ -98,7 +98,7 @@ class _OptionError(ParamError):
 
 def run_headless_steered(
     remote: Remote, scenario: Any, params: Any, seed: int, horizon: float | None, speed: float,
-    stop: Any, progress: Any, console: Any,
+    stop: Any, progress: Any, console: Any, failures: Any = None,
 ) -> dict[str, Any]:
     """A headless run paced at ``speed`` and steered over MQTT; the link is closed at the end."""
     from observatory.mqtt.paced import run_paced
@@ -109,7 +109,7 @@ def run_headless_steered(
         with _terminate_flag() as terminated:
             return run_paced(
                 scenario, params, seed, horizon, speed, remote, progress=progress,
-                stop=lambda: stop() or terminated.is_set(),
+                stop=lambda: stop() or terminated.is_set(), failures=failures,
             )
     except BaseException:
         reason = "failed"
