@@ -47,7 +47,7 @@ def control(
     action: str = typer.Argument(..., metavar="ACTION", help=FORMS),
     scope: str | None = typer.Argument(None, metavar="SCOPE", help="global, task:GLOB or agent:GLOB"),
     value: str | None = typer.Argument(None, metavar="VALUE", help="the limit N or the rate (10/s)"),
-    mqtt: str = typer.Option(..., "--mqtt", metavar="URL", help="mqtt://[user:password@]host:port"),
+    mqtt: str = typer.Option(..., "--mqtt", metavar="URL", help="mqtt://host:port or mqtt://user:password@host:port"),
     mqtt_ca: str | None = typer.Option(None, "--mqtt-ca", metavar="FILE", help="CA file for mqtts://"),
     mqtt_prefix: str = typer.Option(DEFAULT_PREFIX, "--mqtt-prefix", metavar="TEXT", show_default=True),
     ttl: str | None = typer.Option(None, "--ttl", metavar="S", help="Virtual seconds the constraint lasts"),

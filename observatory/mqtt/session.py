@@ -33,7 +33,7 @@ def runner_options() -> list[inspect.Parameter]:
     options: list[tuple[str, Any, Any]] = [
         ("mqtt", str | None, typer.Option(
             None, "--mqtt", metavar="URL",
-            help="Steer and watch the run over MQTT: mqtt://[user:password@]host:port or mqtts://...",
+            help="Steer and watch the run over MQTT: mqtt://host:port, mqtt://user:password@host:port, mqtts://...",
         )),
         ("mqtt_ca", str | None, typer.Option(
             None, "--mqtt-ca", metavar="FILE", help="CA certificates (PEM) for an mqtts:// broker",
