@@ -57,12 +57,11 @@ class Remote:
         self.early: list[tuple[str, str]] = []
         self.notify: Notify = notify or (lambda line, severity: self.early.append((line, severity)))
         self.rejected = 0
-        self.received = 0
         self.engine: Engine | None = None
         self.world: World | None = None
         self._want_events = events
         self._events: EventBatch | None = None
-        self._last: dict[str, bytes] = {}  # per topic, the last payload applied
+        self._last: dict[str, bytes] = {}  # per topic, the last payload heard
         self._standing: dict[str, Heard] = {}  # per constraints topic, the message in force
         self._next_telemetry = 0.0
         self._sample: tuple[float, float] | None = None
@@ -180,8 +179,8 @@ class Remote:
     def _apply(self, heard: Heard, speed: float, *, quiet: bool, fresh: bool = False) -> int:
         assert self.engine is not None
         if not fresh and heard.retain and self._last.get(heard.topic) == heard.payload:
-            return 0  # the broker handing back, on reconnect, what is in force already
-        self.received += 1
+            return 0  # the broker handing back, on reconnect, what it handed over before
+        self._last[heard.topic] = heard.payload  # refused ones too: a bad retained one counts once
         scope = self.topics.scope_of(heard.topic)
         try:
             command = self._command(heard, scope, speed)
@@ -192,7 +191,6 @@ class Remote:
             if not quiet or self.each_refusal:
                 self.notify(f"mqtt: refused a message on {heard.topic}: {error}", "error")
             return 0
-        self._last[heard.topic] = heard.payload
         if scope is not None:
             self._standing.pop(heard.topic, None)
             self._standing[heard.topic] = heard

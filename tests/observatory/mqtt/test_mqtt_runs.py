@@ -217,6 +217,7 @@ def test_after_a_dropped_connection_the_retained_constraints_are_not_applied_twi
     from paho.mqtt.enums import CallbackAPIVersion
 
     publish(broker, f"{prefix}/constraints/task/work", {"type": "concurrency", "params": {"limit": 5}})
+    publish(broker, f"{prefix}/constraints/task/bad", b"not json")
     listener = listen(f"{prefix}/status/#", f"{prefix}/telemetry/#")
     run = start_run(broker, prefix, tmp_path / "m.json", duration=600, speed=1)
     run_id = listener.json_on("", lambda d: d.get("status") == "online")["run_id"]
@@ -237,3 +238,4 @@ def test_after_a_dropped_connection_the_retained_constraints_are_not_applied_twi
     assert "lost the broker" in err
     record = json.loads((tmp_path / "m.json").read_text())
     assert [c["args"] for c in record["commands"]] == [{"scope": "task:work", "limit": 5}]
+    assert record["mqtt_rejected"] == 1  # the bad retained message, handed over twice, counts once
