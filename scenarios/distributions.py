@@ -5,6 +5,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from scenarios.params import param
 
 FORMS = "uniform:A,B (0 <= A <= B), exp:MEAN (MEAN > 0) or const:X (X >= 0)"
 
@@ -52,3 +55,8 @@ class Distribution:
         if self.kind == "uniform":
             return f"uniform:{self.a:g},{self.b:g}"
         return f"{self.kind}:{self.a:g}"
+
+
+def duration(default: str, *, help: str) -> Any:
+    """Declare a scenario parameter that is a distribution of durations, e.g. ``"exp:0.5"``."""
+    return param(Distribution.parse(default), help=help, parse=Distribution.parse)
