@@ -27,14 +27,19 @@ EVENTS = ("blocked", "started", "finished", *STATUSES)
 
 
 class _Plan:
-    """What the events of one task name do: the state each sets (-1: none) and whether it is measured."""
+    """What the events of one task name do: the state each sets (-1: none) and whether it is measured.
 
-    __slots__ = ("blocked", "finished", "measured", "started")
+    ``finished`` is the state any ending sets, or -2 when it depends on the status (``by_status``).
+    """
 
-    def __init__(self, blocked: int, started: int, finished: dict[str, int], measured: bool) -> None:
+    __slots__ = ("blocked", "by_status", "finished", "measured", "started")
+
+    def __init__(self, blocked: int, started: int, by_status: dict[str, int], measured: bool) -> None:
         self.blocked = blocked
         self.started = started
-        self.finished = finished
+        self.by_status = by_status
+        states = set(by_status.values())
+        self.finished = states.pop() if len(states) == 1 else -2
         self.measured = measured
 
 
@@ -53,6 +58,13 @@ class TaskStateWorld(World):
     """
 
     on: ClassVar[Mapping[str, str]] = {}
+    # The attributes the event subscribers touch are slots: their loads stay fast however
+    # many attributes a subclass adds to the instance's dict.
+    __slots__ = (
+        "_ended", "_name", "_plan_of_name", "_plans", "_waits", "abandoned", "area", "cells",
+        "completed", "done_by", "last", "max_running", "queued", "running", "started",
+        "started_by", "wait_sum", "waited_by", "waiting",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -73,14 +85,16 @@ class TaskStateWorld(World):
         super().__init__(engine, -(-agents // cols), cols, used=agents)
         self._rules = _parse_rules(self.on if on is None else on, [s.name for s in self.legend])
         self._plans: dict[str, _Plan] = {}
+        self._name: str | None = None
+        self._plan_of_name: _Plan | None = None
         self.task = task
         self.sample_every = sample_every
         self._series: list[tuple[Series, Callable[[], float]]] = []
         self._sampler: Any = None
         # The measured task's figures.
-        self.attempts = self.queued = self.started = self.completed = 0
+        self.queued = self.started = self.completed = self.abandoned = 0
         self.waiting = self.running = self.max_running = 0
-        self.finished = dict.fromkeys(STATUSES, 0)
+        self._ended = dict.fromkeys(STATUSES, 0)  # endings other than a started task's ok
         self.wait_sum = 0.0
         self.started_by = [0] * agents
         self.done_by = [0] * agents
@@ -105,6 +119,16 @@ class TaskStateWorld(World):
             raise ValueError("spawn_agents must come first: the cells are agents 0 .. agents-1")
         for _ in range(self.used):
             engine.spawn(fn, *args)
+
+    @property
+    def attempts(self) -> int:
+        """Measured tasks begun: started, waiting now, or ended without starting."""
+        return self.started + self.waiting + self.abandoned
+
+    @property
+    def finished(self) -> dict[str, int]:
+        """Measured tasks ended, by status (a timeout or a cancel while waiting included)."""
+        return {**self._ended, "ok": self.completed}
 
     # -- standard series -----------------------------------------------------------
 
@@ -189,19 +213,31 @@ class TaskStateWorld(World):
 
     # -- event subscribers (hot: one call per task event) -----------------------------
 
+    # Each looks up what its task's events do once per task name; the last name's plan is
+    # kept beside the dict, since most events are of one task.
+
     def _on_blocked(self, ev: TaskBlocked) -> None:
-        plan = self._plans.get(ev.task) or self._plan(ev.task)
+        name = ev.task
+        if name is self._name:
+            plan = self._plan_of_name
+        else:
+            plan = self._plans.get(name) or self._plan(name)
+            self._name, self._plan_of_name = name, plan
         agent = ev.agent
         if plan.blocked >= 0:
             self.cells[agent] = plan.blocked
         if plan.measured:
-            self.attempts += 1
             self.queued += 1
             self.waiting += 1
             self._waits[agent] = 1
 
     def _on_started(self, ev: TaskStarted) -> None:
-        plan = self._plans.get(ev.task) or self._plan(ev.task)
+        name = ev.task
+        if name is self._name:
+            plan = self._plan_of_name
+        else:
+            plan = self._plans.get(name) or self._plan(name)
+            self._name, self._plan_of_name = name, plan
         agent = ev.agent
         if plan.started >= 0:
             self.cells[agent] = plan.started
@@ -210,8 +246,9 @@ class TaskStateWorld(World):
             if waits[agent]:
                 waits[agent] = 0
                 self.waiting -= 1
-            else:
-                self.attempts += 1
+                waited = ev.waited
+                self.wait_sum += waited
+                self.waited_by[agent] += waited
             now = ev.time
             self.area += self.running * (now - self.last)
             self.last = now
@@ -219,24 +256,29 @@ class TaskStateWorld(World):
             if running > self.max_running:
                 self.max_running = running
             self.started += 1
-            waited = ev.waited
-            self.wait_sum += waited
             self.started_by[agent] += 1
-            self.waited_by[agent] += waited
 
     def _on_finished(self, ev: TaskFinished) -> None:
-        plan = self._plans.get(ev.task) or self._plan(ev.task)
+        name = ev.task
+        if name is self._name:
+            plan = self._plan_of_name
+        else:
+            plan = self._plans.get(name) or self._plan(name)
+            self._name, self._plan_of_name = name, plan
         agent = ev.agent
         status = ev.status
-        state = plan.finished.get(status, -1)
+        state = plan.finished
+        if state == -2:  # the state depends on the status
+            state = plan.by_status.get(status, -1)
         if state >= 0:
             self.cells[agent] = state
         if plan.measured:
-            self.finished[status] += 1
             waits = self._waits
             if waits[agent]:  # it never started (timed out or cancelled while it waited)
                 waits[agent] = 0
                 self.waiting -= 1
+                self.abandoned += 1
+                self._ended[status] += 1
                 return
             now = ev.time
             self.area += self.running * (now - self.last)
@@ -245,6 +287,8 @@ class TaskStateWorld(World):
             if status == "ok":
                 self.completed += 1
                 self.done_by[agent] += 1
+            else:
+                self._ended[status] += 1
 
     def _on_constraint(self, ev: ConstraintChanged) -> None:
         limit = self.limit
