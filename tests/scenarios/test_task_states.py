@@ -275,3 +275,34 @@ def test_api_clients_runs_from_the_command_line(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"throttled"' in out.read_text()
+
+
+def readme_block(heading: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index(heading) :]
+    start = section.index("```python\n") + len("```python\n")
+    return section[start : section.index("```", start)]
+
+
+def test_the_readme_task_state_sample_is_the_bottleneck_model() -> None:
+    from scenarios.bottleneck import SCENARIO, BottleneckParams
+
+    namespace: dict = {}
+    exec(compile(readme_block("### The task-state world"), "README task-state sample", "exec"), namespace)
+    runs = []
+    for build in (namespace["build"], SCENARIO.build):
+        engine = Engine(seed=2)
+        world = build(engine, parse_params(BottleneckParams, {"agents": "40", "slots": "3"}))
+        engine.run(until=30)
+        runs.append((world.metrics(), engine.events_emitted))
+    assert runs[0] == runs[1]
+
+
+def test_the_readme_timeout_sample_catches_the_timeout() -> None:
+    namespace: dict = {}
+    exec(compile(readme_block("### Timeouts on governed waits"), "README timeout sample", "exec"), namespace)
+    engine = Engine()
+    engine.pause("task:call")
+    agent = engine.spawn(namespace["client"])
+    engine.run()
+    assert agent.done and agent.error is None and engine.now == 1.0
