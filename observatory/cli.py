@@ -29,6 +29,8 @@ from observatory.checks import ScenarioFault
 from observatory.failures import FailureLog, tell
 from observatory.headless import resolve_duration, run_headless
 from observatory.memory import TooBig, check_memory
+from observatory.mqtt import control as mqtt_control
+from observatory.mqtt import session as mqtt_session
 from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
 from observatory.report import progress_bar, summary
 from observatory.signals import BuildInterrupted, StopSignals
@@ -91,6 +93,9 @@ run_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(run_app, name="run")
+app.command("control", help="Steer runs over MQTT (retained constraints), or watch their telemetry.")(
+    mqtt_control.control
+)
 
 
 @app.command("list")
@@ -113,10 +118,12 @@ def scenario_command(scenario: Scenario, invoked_as: str) -> Any:
     if clash:
         raise ScenarioError(f"scenario {scenario.name!r}: parameter {clash[0]} clashes with a runner option")
     parameters = [_scenario_option(s) for s in own] + _runner_options(scenario)
+    parameters += mqtt_session.runner_options()
 
     def command(**values: Any) -> int:
         runner = {name: values.pop(name) for name in RUNNER_OPTIONS}
-        return run_command(scenario, values, **runner)
+        mqtt = mqtt_session.parse_options({name: values.pop(name) for name in mqtt_session.OPTION_NAMES})
+        return run_command(scenario, values, **runner, mqtt=mqtt)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
@@ -177,6 +184,7 @@ def run_command(
     headless: bool,
     duration: str | None,
     metrics_out: str | None,
+    mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
@@ -190,13 +198,21 @@ def run_command(
     outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(params)])
     check_memory(scenario, params)
     out = outputs.get("--metrics-out")
+    # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
+    remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
     if tui:
-        return _open_tui(scenario, params, seed_value, speed_value, out, outputs)
-    return _run_headless(scenario, params, seed_value, horizon, out, outputs)
+        return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote)
+    return _run_headless(scenario, params, seed_value, horizon, out, outputs, remote, speed_value)
 
 
 def _open_tui(
-    scenario: Scenario, params: Any, seed: int, speed: float, out: Output | None, outputs: dict[str, Output]
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    out: Output | None,
+    outputs: dict[str, Output],
+    remote: Any = None,
 ) -> int:
     try:
         from observatory.tui.session import run_tui
@@ -205,7 +221,7 @@ def _open_tui(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
     try:
-        return run_tui(scenario, params, seed, speed, metrics_out=out, outputs=outputs)
+        return run_tui(scenario, params, seed, speed, metrics_out=out, outputs=outputs, remote=remote)
     except BuildInterrupted as stopped:
         return _interrupted_build(stopped)
 
@@ -217,6 +233,8 @@ def _run_headless(
     horizon: float | None,
     out: Output | None,
     outputs: dict[str, Output],
+    remote: Any = None,
+    speed: float = 1.0,
 ) -> int:
     err = Console(stderr=True)
     failures: list[OutputWriteError] = []
@@ -239,16 +257,21 @@ def _run_headless(
     with StopSignals(on_built=say_what_runs, on_request=say_stopping) as signals:
         try:
             with progress_bar(scenario.name, horizon, err) as update:
-                record = run_headless(
-                    scenario,
-                    params,
-                    seed,
-                    horizon,
-                    progress=update,
-                    stop=signals.stop,
-                    failures=log,
-                    outputs=outputs,
-                )
+                if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
+                    record = mqtt_session.run_headless_steered(
+                        remote, scenario, params, seed, horizon, speed, signals.stop, update, err, log
+                    )
+                else:
+                    record = run_headless(
+                        scenario,
+                        params,
+                        seed,
+                        horizon,
+                        progress=update,
+                        stop=signals.stop,
+                        failures=log,
+                        outputs=outputs,
+                    )
         except OutputsFailed as failed:
             assert failed.record is not None
             record, failures = failed.record, list(failed.failures)

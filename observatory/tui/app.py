@@ -29,6 +29,7 @@ from engine.commands import Command, CommandError
 from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
 from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.failures import FailureLog, agent_traceback, one_line
+from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.tui.clock import FrameTicker
 from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
@@ -99,8 +100,10 @@ class ObservatoryApp(App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        remote: Remote | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
+        self.remote = remote  # steered over MQTT (observatory.mqtt)
         # Engine slices run through this (``StopSignals.slice`` when run from the command line,
         # so an agent that never yields can be interrupted); quit keys are reported to
         # ``on_quit_key`` by the input thread as they arrive.
@@ -140,6 +143,8 @@ class ObservatoryApp(App[None]):
         self.world: World = checked_world(self.scenario, self.scenario.build(self.engine, self.params))
         self.failed = FailedCells(self.world, self.failures)
         self.watchdog = Watchdog(self.scenario, self.engine, self.world)
+        if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
             self.engine.run(until=run_to)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
@@ -158,6 +163,8 @@ class ObservatoryApp(App[None]):
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
+        if self.remote is not None and self.remote.poll(self.pacer.speed, POLL_BUDGET):
+            self._settle()
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -179,6 +186,8 @@ class ObservatoryApp(App[None]):
         else:
             self.feed.drawn()  # nothing new to draw
         self._last_frame = now
+        if self.remote is not None:
+            self.remote.tick(self.pacer.speed, self.pacer.paused)
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
             self._update_panels()
@@ -235,6 +244,8 @@ class ObservatoryApp(App[None]):
         return SpanScreen(id="_default")
 
     def on_mount(self) -> None:
+        if self.remote is not None:  # a burst of refusals is one notice, not a toast each
+            self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
         self.legend.set_states(self.failed.legend())
         rows, cols = self.world.shape
         self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
@@ -289,7 +300,8 @@ class ObservatoryApp(App[None]):
             done=self.world.done,
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
-            metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world))),
+            metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world)))
+            | (self.remote.rows() if self.remote else {}),
         )
 
     def fps(self) -> float:
@@ -392,11 +404,15 @@ class ObservatoryApp(App[None]):
         except CommandError as error:
             self.notify(str(error), severity="error")
             return
+        self._settle()
+        self._frame()
+        self._update_panels()
+
+    def _settle(self) -> None:
+        """Finish the current instant, so commands just submitted show on a paused screen too."""
         if not self.engine.kernel.instant_done():
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
         self._stale = True
-        self._frame()
-        self._update_panels()
 
     def action_restart(self) -> None:
         self._restart(self.seed)

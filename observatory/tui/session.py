@@ -16,6 +16,7 @@ from typing import Any
 
 from observatory import artifacts, metrics
 from observatory.failures import tell
+from observatory.mqtt.remote import Remote
 from observatory.outputs import Output, OutputsFailed, OutputWriteError
 from observatory.signals import StopSignals
 from observatory.tui.app import ObservatoryApp
@@ -30,6 +31,7 @@ def run_tui(
     speed: float,
     metrics_out: Path | Output | None = None,
     outputs: dict[str, Output] | None = None,
+    remote: Remote | None = None,
 ) -> int:
     """Open the TUI on a scenario run; returns the exit code when the user quits.
 
@@ -57,7 +59,7 @@ def run_tui(
         on_request=quit_app, on_stuck=stuck, on_hard_exit=lambda: holder and restore(holder[0]._driver)
     )
     with signals:
-        app = ObservatoryApp(scenario, params, seed, speed)
+        app = ObservatoryApp(scenario, params, seed, speed, remote=remote)
         holder.append(app)
         signals.built()
         app.run_slice = signals.slice
@@ -66,6 +68,8 @@ def run_tui(
             app.run()
         finally:
             signals.finish()
+            if remote is not None:
+                remote.close()
             stopped = signals.exit_code is not None or signals.stuck is not None
             failures = _save(app, scenario, params, metrics_out, outputs or {}, stopped)
     if app.fault is not None:
@@ -96,6 +100,8 @@ def _save(
             scenario, params, app.seed, app.engine, app.world, wall, interrupted, failures=app.failures
         )
         record["run_error"] = app.watchdog.problem
+        if app.remote is not None:
+            record["mqtt_rejected"] = app.remote.rejected
         try:
             metrics.write(record, out)
         except OutputWriteError as error:
