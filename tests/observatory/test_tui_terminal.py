@@ -39,6 +39,13 @@ class Terminal:
             assert time.monotonic() < deadline, f"{text!r} never appeared"
             self._read(0.1)
 
+    def wait_for(self, path: Path, timeout: float = 60) -> None:
+        """Read the screen (so the run is never blocked on a full terminal) until ``path`` exists."""
+        deadline = time.monotonic() + timeout
+        while not path.exists():
+            assert time.monotonic() < deadline, f"{path.name} never appeared"
+            self._read(0.05)
+
     def _read(self, wait: float) -> bool:
         ready, _, _ = select.select([self.fd], [], [], wait)
         if not ready:
@@ -83,9 +90,7 @@ def test_q_ends_a_run_whose_agent_never_yields_and_names_it(tmp_path: Path) -> N
     (tmp_path / "stubborn.py").write_text(STUBBORN)
     terminal = Terminal(tmp_path, "./stubborn.py", "--speed", "8", "--metrics-out", "m.json")
     terminal.read_until(ALT_SCREEN_ON)
-    while not (tmp_path / "spinning").exists():  # agent 2 is in its loop: nothing is drawn any more
-        terminal.read_until("", timeout=60)
-        time.sleep(0.05)
+    terminal.wait_for(tmp_path / "spinning")  # agent 2 is in its loop: nothing is drawn any more
     os.write(terminal.fd, b"q")
     assert terminal.finish() == 1
     assert terminal.restored()
@@ -109,9 +114,7 @@ def test_a_second_signal_exits_at_once_with_the_terminal_restored(tmp_path: Path
     (tmp_path / "stubborn.py").write_text(STUBBORN)
     terminal = Terminal(tmp_path, "./stubborn.py", "--speed", "8", "--metrics-out", "m.json")
     terminal.read_until(ALT_SCREEN_ON)
-    while not (tmp_path / "spinning").exists():  # the UI is held by agent 2 from now on
-        terminal.read_until("", timeout=60)
-        time.sleep(0.05)
+    terminal.wait_for(tmp_path / "spinning")  # the UI is held by agent 2 from now on
     os.kill(terminal.pid, signal.SIGTERM)
     os.kill(terminal.pid, signal.SIGINT)  # two signals: whichever comes second exits at once
     assert terminal.finish() in (130, 143)
