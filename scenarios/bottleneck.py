@@ -45,20 +45,6 @@ def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
     return world
 
 
-# Memory per agent at its peak (the agent, its coroutine, its task, events in flight):
-# measured 4.8 kB with 200,000 agents.
-AGENT_BYTES = 5_000
-
-
-def footprint(params: BottleneckParams) -> tuple[int, str]:
-    """The memory a run needs, roughly: it grows with the agents."""
-    return params.agents * AGENT_BYTES, f"--agents {params.agents}"
-
-
-SCENARIO = Scenario(
-    name="bottleneck",
-    description="Agents think, then queue for a few slots of work",
-    params=BottleneckParams,
-    build=build,
-    footprint=footprint,
-)
+# footprint: memory per agent at its peak (agent, coroutine, task, events), measured 4.8 kB.
+SCENARIO = Scenario("bottleneck", "Agents think, then queue for a few slots of work", BottleneckParams, build,
+                    footprint=lambda p: (p.agents * 5_000, f"--agents {p.agents}"))
