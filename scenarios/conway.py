@@ -2,11 +2,11 @@
 
 One agent per cell of a torus. Each generation a cell tells its 8
 neighbours its state, waits until it has heard all 8 for that generation
-(through the engine's ``SumExchange``), then applies B3/S23 as a governed task
+(through the engine's ``SumExchange``), then applies the rule (``--rule``, any
+Life-like rule; by default the pattern file's, else B3/S23) as a governed task
 ``compute`` of ``--compute-time`` virtual seconds whose result counts when
-the task ends. A numpy Life runs
-beside it and judges every generation the agents complete
-(``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
+the task ends. A numpy automaton of the same rule runs beside it and judges
+every generation the agents complete (``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
 messages; a cell that has waited ``--patience`` for a neighbour carries on
 with the state it last heard from it.
 """
@@ -25,6 +25,7 @@ from scenarios import patterns
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.life import Check, Validator
 from scenarios.params import ParamError, param
+from scenarios.rules import LIFE, Rule, parse_rule
 
 # Virtual seconds one compute task takes; a binary fraction, so times add up exactly.
 COMPUTE_TIME = 0.125
@@ -57,6 +58,11 @@ def parse_pattern(text: str) -> str:
     return text
 
 
+def parse_rule_option(text: str) -> str:
+    """a Life-like rule in B/S notation (B3/S23, b36/s23) or S/B digits (23/3), or one of life, highlife, seeds, day-and-night"""  # noqa: E501
+    return parse_rule(text).name if text.strip() else ""
+
+
 @dataclass
 class ConwayParams:
     width: int = param(64, min=3, max=4096, help="grid width in cells (the edges wrap)")
@@ -68,6 +74,11 @@ class ConwayParams:
         parse=parse_pattern,
         help="start from a pattern instead of a soup: a .rle or .cells file, or one of "
         + ", ".join(patterns.bundled_names()),
+    )
+    rule: str = param(
+        "",
+        parse=parse_rule_option,
+        help="the Life-like rule, e.g. B36/S23 or 23/3 (default: the pattern file's rule, else B3/S23)",
     )
     loss: float = param(0.0, min=0, max=1, help="probability that each neighbour message is lost")
     patience: float = param(
@@ -90,8 +101,14 @@ class ConwayParams:
             isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
         ):
             raise ParamError("limit", f"{self.limit!r} is not valid: use {parse_limit.__doc__}")
+        if self.rule:
+            try:
+                parse_rule(self.rule)
+            except ValueError as error:
+                raise ParamError("rule", str(error)) from None
         if self.pattern:
             initial_grid(self, None)
+            the_rule(self)
         folder = Path(self.grid_out).parent
         if self.grid_out and (Path(self.grid_out).is_dir() or not folder.is_dir()):
             raise ParamError(
@@ -101,7 +118,7 @@ class ConwayParams:
 
 
 async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
-    """One cell: tell the neighbours my state, hear theirs, apply B3/S23; repeat.
+    """One cell: tell the neighbours my state, hear theirs, apply the rule; repeat.
 
     Where nothing is lost the states travel through a ``SumExchange``: the
     rule needs only the count of live neighbours, so each state is added
@@ -116,12 +133,13 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     port = world.exchange.join(ctx, me)
     publish, gather, work = port.publish, port.gather, ctx.work
     pending, duration = world.pending, world.compute_time
+    next_states = world.next_states  # next_states[alive][live neighbours]
     for gen in range(1, world.generations + 1):
         publish(alive)
         await gather()
         live = port.heard  # the sum of the neighbours' states
-        # The compute task: B3/S23 takes ``duration``; its result counts once the task is done.
-        new = 1 if live == 3 or (live == 2 and alive) else 0
+        # The compute task: the rule takes ``duration``; its result counts once the task is done.
+        new = next_states[alive][live]
         await work("compute", duration)
         alive = new
         # world.report(me, gen, alive), inlined: a call costs as much as the rest of it.
@@ -136,6 +154,7 @@ async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: 
     """A cell whose messages may be lost: it waits ``patience`` at most, then uses what it knows."""
     me, rng, loss, patience = ctx.id, ctx.random, world.loss, world.patience
     items = ctx.mailbox.items
+    next_states = world.next_states
     known = dict.fromkeys(targets, 0)  # last state heard from each neighbour; never heard = dead
     early: list[tuple[int, int, int]] = []
     for gen in range(world.generations):
@@ -159,7 +178,7 @@ async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: 
             if world.compute_time:
                 await ctx.sleep(world.compute_time)
             live = sum(known.values())
-            alive = 1 if live == 3 or (live == 2 and alive) else 0
+            alive = next_states[alive][live]
         world.report(me, gen + 1, alive)
 
 
@@ -202,7 +221,9 @@ class ConwayWorld(World):
         self.loss = params.loss
         self.patience = params.patience
         self.limit = Limit("limit", "task:compute", params.limit)
-        self.validator = Validator(initial)
+        self.rule = the_rule(params)
+        self.next_states = self.rule.next_states()
+        self.validator = Validator(initial, self.rule)
         self.observed = self.validator.observed
         self.lost = 0  # neighbour messages dropped by --loss
         self.compute_time = params.compute_time
@@ -270,8 +291,12 @@ class ConwayWorld(World):
         """The share of the generations judged so far."""
         return self.validator.generation / self.generations
 
+    def title(self) -> str:
+        return self.rule.name
+
     def metrics(self) -> dict[str, Any]:
         return {
+            "rule": self.rule.name,
             "generations": self.validator.generation,
             "population_final": int(self.population.values[-1]),
             "logic_errors": self.validator.logic_errors,
@@ -306,6 +331,21 @@ def initial_grid(params: ConwayParams, engine: Engine | None) -> np.ndarray:
     assert engine is not None
     rng = np.random.default_rng(engine.random.getrandbits(64))
     return (rng.random((params.height, params.width)) < params.density).astype(np.uint8)
+
+
+def the_rule(params: ConwayParams) -> Rule:
+    """``--rule``, else the rule the pattern file's header names, else B3/S23."""
+    if params.rule:
+        return parse_rule(params.rule)
+    header = patterns.load(params.pattern).rule if params.pattern else None
+    if header is None:
+        return LIFE
+    try:
+        return parse_rule(header)
+    except ValueError as error:
+        raise ParamError(
+            "pattern", f"{params.pattern!r}: its header's {error}; or give --rule to run it under another rule"
+        ) from None
 
 
 def neighbours(height: int, width: int) -> np.ndarray:

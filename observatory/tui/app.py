@@ -188,7 +188,8 @@ class ObservatoryApp(App[None]):
     def on_mount(self) -> None:
         self.legend.set_states(self.world.legend)
         rows, cols = self.world.shape
-        self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
+        title = "  ".join(part for part in (self.scenario.name, self.world.title(), f"{cols}×{rows}") if part)
+        self.grid.border_title = title  # width × height, as typed
         self.grid.focus()
         self._frame()
         self._update_panels()

@@ -76,6 +76,7 @@ def test_random_soup_equals_numpy_life_after_100_generations() -> None:
     assert np.array_equal(world.observed, life.run(world.first, 100))
     metrics = world.metrics()
     assert metrics == {
+        "rule": "B3/S23",
         "generations": 100,
         "population_final": int(world.observed.sum()),
         "logic_errors": 0,
