@@ -1,15 +1,18 @@
 """Scenarios: small modules that build a world of agents on an engine.
 
 A scenario author needs ``Scenario``, ``World``, ``State``, ``Series``,
-``Limit``, ``param`` and ``Distribution`` from here, and ``engine``.
+``Limit``, ``param`` (and ``limit_param`` for an optional limit),
+``Distribution`` and ``grid_neighbours`` from here, and ``engine``.
 """
 
 from scenarios.distributions import Distribution
 from scenarios.framework import Limit, Scenario, Series, State, World
-from scenarios.params import ParamError, param, parse_params, specs
+from scenarios.neighbours import NEIGHBOURHOODS, grid_neighbours
+from scenarios.params import ParamError, limit_param, param, parse_limit, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
 
 __all__ = [
+    "NEIGHBOURHOODS",
     "Distribution",
     "Limit",
     "ParamError",
@@ -18,9 +21,12 @@ __all__ = [
     "Series",
     "State",
     "World",
+    "grid_neighbours",
     "installed",
+    "limit_param",
     "load",
     "param",
+    "parse_limit",
     "parse_params",
     "specs",
 ]

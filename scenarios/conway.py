@@ -24,7 +24,8 @@ from engine.exchange import SumExchange
 from scenarios import patterns
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.life import Check, Validator
-from scenarios.params import ParamError, param
+from scenarios.neighbours import grid_neighbours
+from scenarios.params import ParamError, limit_param, param
 from scenarios.rules import LIFE, Rule, parse_rule
 
 # Virtual seconds one compute task takes; a binary fraction, so times add up exactly.
@@ -33,21 +34,6 @@ COMPUTE_TIME = 0.125
 _UNREPORTED = b"\x02"
 # Legend index of the first error state; below it, dead (0) and alive (1).
 _FIRST_ERROR = 2
-# (row, column) offsets of the 8 neighbours.
-NEIGHBOURHOOD = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-
-
-def parse_limit(text: str) -> int | None:
-    """a whole number >= 1, or none for no limit"""
-    if text.strip().lower() in ("none", ""):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{text!r} is not valid: use a whole number >= 1, or leave --limit out for no limit")
-    return value
 
 
 def parse_pattern(text: str) -> str:
@@ -90,17 +76,11 @@ class ConwayParams:
         help="virtual seconds one compute task takes (0: pure Life, generations take no virtual time)",
     )
     # Optional[int], not int | None: the CLI names an option's metavar after the type's __name__.
-    limit: Optional[int] = param(  # noqa: UP045
-        None, parse=parse_limit, help="at most N compute tasks at once (timing only)"
-    )
+    limit: Optional[int] = limit_param("at most N compute tasks at once (timing only)")  # noqa: UP045
     grid_out: str = param("", help="save the final grid to this .npy file (height x width, 1 = alive)")
 
     def validate(self) -> None:
         """Checks that need several parameters, or values given already typed."""
-        if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
-        ):
-            raise ParamError("limit", f"{self.limit!r} is not valid: use {parse_limit.__doc__}")
         if self.rule:
             try:
                 parse_rule(self.rule)
@@ -230,7 +210,7 @@ class ConwayWorld(World):
         self.lossy_early = 0  # lossy cells' messages that arrived while their receiver was behind
         # The lossless cells' neighbour exchange (lossy cells use mailboxes).
         self.exchange = (
-            None if params.loss else SumExchange(engine, neighbours(params.height, params.width).tolist())
+            None if params.loss else SumExchange(engine, grid_neighbours(params.height, params.width))
         )
         self.last_check: Check | None = None
         self.verdict = initial.astype(np.uint8).ravel()  # the last judged generation's cell codes
@@ -344,15 +324,9 @@ def the_rule(params: ConwayParams) -> Rule:
         return parse_rule(header)
     except ValueError as error:
         raise ParamError(
-            "pattern", f"{params.pattern!r}: its header's {error}; or give --rule to run it under another rule"
+            "pattern",
+            f"{params.pattern!r}: its header's {error}; or give --rule to run it under another rule",
         ) from None
-
-
-def neighbours(height: int, width: int) -> np.ndarray:
-    """Agent ids of each cell's 8 neighbours on the torus, shape (height * width, 8)."""
-    ids = np.arange(height * width).reshape(height, width)
-    rolled = [np.roll(ids, (-dr, -dc), axis=(0, 1)) for dr, dc in NEIGHBOURHOOD]
-    return np.stack(rolled, axis=-1).reshape(-1, 8)
 
 
 def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
@@ -363,7 +337,7 @@ def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
         world.limit.set(engine, params.limit)
     width = params.width
     for agent, (targets, alive) in enumerate(
-        zip(neighbours(params.height, width).tolist(), initial.ravel().tolist(), strict=True)
+        zip(grid_neighbours(params.height, width), initial.ravel().tolist(), strict=True)
     ):
         engine.spawn(cell, world, targets, alive, name=f"cell-{agent // width}-{agent % width}")
     return world

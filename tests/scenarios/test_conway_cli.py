@@ -26,7 +26,7 @@ def test_malformed_pattern_file_exits_2_naming_the_line(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--limit", "0"], "--limit: '0' is not valid: use a whole number >= 1"),
+        (["--limit", "0"], "--limit: 0 is out of range: use a whole number >= 1"),
         (
             ["--pattern", "nope"],
             "--pattern: 'nope' is neither a pattern file (.rle or .cells) nor a bundled pattern",
@@ -68,7 +68,9 @@ def test_an_rle_header_rule_runs_unless_the_command_line_names_another(tmp_path:
     assert metrics["population_final"] == 24  # HighLife: two replicators
 
 
-def test_an_rle_header_rule_that_cannot_run_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_rle_header_rule_that_cannot_run_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     pattern = tmp_path / "brain.rle"
     pattern.write_text("x = 3, y = 1, rule = B2/S/C3\n3o!\n")
     assert main(["run", "conway", "--headless", "--pattern", str(pattern)]) == 2

@@ -59,7 +59,10 @@ def test_both_notations_in_any_case_give_the_rule(text: str, name: str) -> None:
         ("345/2/4", "Generations rule"),
         ("R2,C0,M1,S2..3,B3..3,NM", "Larger than Life"),
         ("B3/S23:T64,64", "bounded or special grid"),
-        ("MAPARYXfhZofugWaH7oaIDogBZofuhogOiAaIDogIAAgAAWaH7oaIDogGiA6ICAAIAAaIDogIAAgACAAIAAAAAAAA", "MAP rule"),
+        (
+            "MAPARYXfhZofugWaH7oaIDogBZofuhogOiAaIDogIAAgAAWaH7oaIDogGiA6ICAAIAAaIDogIAAgACAAIAAAAAAAA",
+            "MAP rule",
+        ),
         ("B39/S23", "counts 9 neighbours"),
         ("life2", "not in B/S notation"),
         ("", "is empty"),
@@ -75,7 +78,9 @@ counts = st.frozensets(st.integers(0, 8))
 
 
 @given(counts, counts)
-def test_every_life_like_rule_reads_back_in_both_notations(birth: frozenset[int], survival: frozenset[int]) -> None:
+def test_every_life_like_rule_reads_back_in_both_notations(
+    birth: frozenset[int], survival: frozenset[int]
+) -> None:
     rule = Rule(birth, survival)
     assert parse_rule(rule.name) == rule
     assert parse_rule(rule.name.lower()) == rule
@@ -165,7 +170,9 @@ def test_a_bad_rule_or_an_unrunnable_header_rule_is_a_param_error(tmp_path) -> N
         ConwayParams(rule="B3/S23V").validate()
     path = tmp_path / "brain.rle"
     path.write_text("x = 3, y = 1, rule = B2/S/C3\n3o!\n")
-    with pytest.raises(ParamError, match=r"--pattern: .*brain.rle'.* header's rule 'B2/S/C3' is a Generations"):
+    with pytest.raises(
+        ParamError, match=r"--pattern: .*brain.rle'.* header's rule 'B2/S/C3' is a Generations"
+    ):
         parse_params(ConwayParams, {"pattern": str(path)})
     # Another rule given on the command line runs the pattern under that rule.
     assert parse_params(ConwayParams, {"pattern": str(path), "rule": "b2/s"}).rule == "B2/S"
