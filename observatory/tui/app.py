@@ -237,6 +237,7 @@ class ObservatoryApp(App[None]):
             paused=status.paused,
             done=self.world.done,
             events=self.engine.events_emitted,
+            steps=self.engine.kernel.steps,
             limit="" if limit is None else f"{limit.label}: {'none' if limit.value is None else limit.value}",
             metrics=scalar_metrics(self.world.metrics()),
         )
@@ -336,7 +337,11 @@ class ObservatoryApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(has_limit=self.world.limit is not None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The limit keys exist only for a scenario with a limit (the footer leaves them out)."""
+        return not (action == "limit" and self.world.limit is None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -346,10 +351,11 @@ class ObservatoryApp(App[None]):
         yield SystemCommand("Step", "Pause, then process one engine event (.)", self.action_step)
         yield SystemCommand("Faster", "Double the speed (+)", lambda: self.action_speed(2.0))
         yield SystemCommand("Slower", "Halve the speed (-)", lambda: self.action_speed(0.5))
-        yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
-        yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
-        yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
-        yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
+        if self.world.limit is not None:
+            yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
+            yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
+            yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
+            yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)
