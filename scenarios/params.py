@@ -75,17 +75,21 @@ class ParamSpec:
         except ValueError as error:
             detail = str(error)
             if detail and self.parse is not None:
-                raise ParamError(self.name, detail) from None
+                raise ParamError(self.name, self._named(detail)) from None
             raise ParamError(self.name, f"{raw!r} is not valid: use {self.accepted()}") from None
         self.check(value)
         return value
+
+    def _named(self, detail: str) -> str:
+        """A limit's message names its own option, whatever the parameter is called."""
+        return detail.replace("--limit", self.option) if self.parse is parse_limit else detail
 
     def check(self, value: Any) -> None:
         if self.parse is parse_limit:  # a limit given already typed: what its text would allow
             try:
                 check_limit(value)
             except ValueError as error:
-                raise ParamError(self.name, str(error)) from None
+                raise ParamError(self.name, self._named(str(error))) from None
             return
         if self.type in (int, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
