@@ -122,7 +122,14 @@ def test_malformed_cells_names_the_line(text: str, message: str) -> None:
 
 
 def test_bundled_patterns_are_the_well_known_ones() -> None:
-    assert patterns.bundled_names() == ["acorn", "blinker", "glider", "gosper-glider-gun", "r-pentomino"]
+    assert patterns.bundled_names() == [
+        "acorn",
+        "blinker",
+        "glider",
+        "gosper-glider-gun",
+        "r-pentomino",
+        "replicator",
+    ]
     assert patterns.load("glider").cells.tolist() == GLIDER.tolist()
     assert patterns.load("blinker").cells.tolist() == [[1, 1, 1]]
     assert patterns.load("R_Pentomino").cells.tolist() == [[0, 1, 1], [1, 1, 0], [0, 1, 0]]
