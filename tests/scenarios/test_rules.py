@@ -176,3 +176,27 @@ def test_a_bad_rule_or_an_unrunnable_header_rule_is_a_param_error(tmp_path) -> N
         parse_params(ConwayParams, {"pattern": str(path)})
     # Another rule given on the command line runs the pattern under that rule.
     assert parse_params(ConwayParams, {"pattern": str(path), "rule": "b2/s"}).rule == "B2/S"
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    st.integers(3, 6),
+    st.integers(3, 6),
+    st.integers(0, 2**16),
+    counts,
+    counts,
+    st.sampled_from([0.0, 1e-9]),
+)
+def test_the_agents_follow_any_rule_as_the_direct_computation_does(
+    width: int, height: int, seed: int, birth: frozenset[int], survival: frozenset[int], loss: float
+) -> None:
+    rule = Rule(birth, survival)
+    engine = Engine(seed=seed)
+    values = {"width": width, "height": height, "generations": 4, "rule": rule.name, "loss": loss}
+    world = conway.build(engine, parse_params(ConwayParams, values))
+    grid = world.validator.true.copy()
+    engine.run()
+    for _ in range(4):
+        grid = direct_step(grid, rule)
+    assert world.done and np.array_equal(world.observed, grid)
+    assert (world.validator.logic_errors, world.validator.drift_errors) == (0, 0)
