@@ -6,9 +6,9 @@ neighbours its state, waits until it has heard all 8 for that generation
 Life-like rule; by default the pattern file's, else B3/S23) as a governed task
 ``compute`` of ``--compute-time`` virtual seconds whose result counts when
 the task ends. A numpy automaton of the same rule runs beside it and judges
-every generation the agents complete (``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
-messages; a cell that has waited ``--patience`` for a neighbour carries on
-with the state it last heard from it.
+every generation the agents complete (``scenarios.life.Validator``). Faults:
+``--loss`` drops neighbour messages; a cell that has waited ``--patience`` for
+a neighbour carries on with the state it last heard from it.
 """
 
 from __future__ import annotations
