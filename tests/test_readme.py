@@ -38,7 +38,15 @@ SAMPLES = samples()
 
 def test_every_part_of_writing_your_own_scenario_has_a_sample() -> None:
     headings = [heading for heading, _, _ in SAMPLES]
-    for part in ("Parameters", "Agents", "Messages", "The neighbour exchange", "Cancellation", "A world of"):
+    parts = (
+        "Parameters",
+        "Agents",
+        "Events and constraints",
+        "Messages",
+        "The neighbour exchange",
+        "Cancellation",
+    )
+    for part in (*parts, "A world of"):
         assert any(heading.startswith(part) for heading in headings), part
     # Most of them show what they print, and the test checks it.
     assert sum(output is not None for _, _, output in SAMPLES) >= 7
