@@ -64,7 +64,8 @@ class ConwayParams:
     rule: str = param(
         "",
         parse=parse_rule_option,
-        help="the Life-like rule, e.g. B36/S23 or 23/3 (default: the pattern file's rule, else B3/S23)",
+        help="any Life-like rule: B/S notation in any case (B36/S23), S/B digits (23/36) or one of life, "
+        "highlife, seeds, day-and-night; default: the pattern file's rule, else B3/S23",
     )
     loss: float = param(0.0, min=0, max=1, help="probability that each neighbour message is lost")
     patience: float = param(
