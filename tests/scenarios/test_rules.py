@@ -200,3 +200,16 @@ def test_the_agents_follow_any_rule_as_the_direct_computation_does(
         grid = direct_step(grid, rule)
     assert world.done and np.array_equal(world.observed, grid)
     assert (world.validator.logic_errors, world.validator.drift_errors) == (0, 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="bsBSvVhHcCrRmM0123456789/:,.-a ", max_size=14))
+def test_any_text_is_a_rule_or_one_line_saying_why_not(text: str) -> None:
+    try:
+        rule = parse_rule(text)
+    except ValueError as error:
+        message = str(error)
+        assert message.startswith(f"rule {text.strip()!r} ") and "\n" not in message
+        assert message.endswith("or one of life, highlife, seeds, day-and-night")
+    else:
+        assert parse_rule(rule.name) == rule and all(0 <= n <= 8 for n in rule.birth | rule.survival)
