@@ -6,8 +6,6 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from textual.widgets._footer import FooterKey
-
 from engine import Engine
 from observatory.tui import ObservatoryApp
 from observatory.tui.help import HelpScreen
@@ -30,7 +28,12 @@ def test_the_limit_keys_show_only_for_a_scenario_with_a_limit() -> None:
         app = ObservatoryApp(scenario, defaults(agents=20), start_at=1.0, clock_figures=False, frame_rate=10)
         async with app.run_test(size=(160, 40)) as pilot:
             await pilot.pause()
-            shown = {key.key_display for key in app.query(FooterKey)}
+            # What the footer shows: the screen's active bindings that are shown.
+            shown = {
+                active.binding.key_display or key
+                for key, active in app.screen.active_bindings.items()
+                if active.binding.show
+            }
             commands = [command.title for command in app.get_system_commands(app.screen)]
             await pilot.press("question_mark")
             await pilot.pause()
