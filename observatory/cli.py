@@ -23,6 +23,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from observatory import metrics
+from observatory.checks import ScenarioFault
+from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
 from observatory.report import progress_bar, summary
 from scenarios.framework import Scenario
@@ -201,8 +203,7 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Pat
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out)
-    return 0
+    return run_tui(scenario, params, seed, speed, metrics_out=out)
 
 
 def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
@@ -216,11 +217,15 @@ def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | N
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
-            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
+            log = FailureLog()
+            record = run_headless(
+                scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log
+            )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
-    return 130 if record["interrupted"] else 0
+    failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
+    return 130 if record["interrupted"] else failed
 
 
 def _fail(message: str) -> None:
@@ -243,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Abort:
         return 130
+    except ScenarioFault as error:  # the scenario returned the wrong thing: its author's bug
+        _fail(str(error))
+        return 1
     except Exception as error:
         _fail(f"the run failed: {type(error).__name__}: {error}")
         if os.environ.get("OBSERVATORY_TRACEBACK"):

@@ -64,8 +64,7 @@ class ConwayParams:
     rule: str = param(
         "",
         parse=parse_rule_option,
-        help="any Life-like rule: B/S notation in any case (B36/S23), S/B digits (23/36) or one of life, "
-        "highlife, seeds, day-and-night; default: the pattern file's rule, else B3/S23",
+        help="the rule the cells follow (default: the pattern file's rule, else B3/S23)",
     )
     loss: float = param(0.0, min=0, max=1, help="probability that each neighbour message is lost")
     patience: float = param(
@@ -248,6 +247,8 @@ class ConwayWorld(World):
         self.population.append(now, check.population)
         self.logic.append(now, check.logic_errors)
         self.drift.append(now, check.drift_errors)
+        if gen >= self.generations:
+            self.engine.stop()  # done: the run ends at this event
 
     def refresh(self) -> None:
         """``state``: the last verdict, with every cell that is not in error at its latest state."""
@@ -274,6 +275,9 @@ class ConwayWorld(World):
 
     def title(self) -> str:
         return self.rule.name
+
+    def describe_progress(self) -> str:
+        return f"{self.validator.generation} of {self.generations} generations"
 
     def metrics(self) -> dict[str, Any]:
         return {
