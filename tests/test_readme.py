@@ -40,8 +40,10 @@ SAMPLES = samples()
 def test_every_part_of_writing_your_own_scenario_has_a_sample() -> None:
     headings = [heading for heading, _, _ in SAMPLES]
     parts = (
+        "The task-state world",
         "Parameters",
         "Agents",
+        "Timeouts",
         "Events and constraints",
         "Messages",
         "The neighbour exchange",
