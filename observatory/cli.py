@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 from observatory import metrics
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
 from observatory.report import progress_bar, summary
+from observatory.sweep.command import sweep_app
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -84,6 +85,7 @@ run_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(run_app, name="run")
+app.add_typer(sweep_app, name="sweep")
 
 
 @app.command("list")

@@ -15,8 +15,9 @@ from typing import Any
 
 from engine import Agent, ConstraintChanged, Engine, TaskBlocked, TaskFinished, TaskStarted
 from scenarios.distributions import Distribution
-from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.framework import Limit, Scenario, Series, State, Theory, World
 from scenarios.params import param
+from scenarios.queueing import closed_queue
 
 SCOPE = "task:work"
 SAMPLE_EVERY = 1.0  # virtual seconds between points of the plotted series
@@ -184,9 +185,19 @@ def build(engine: Engine, params: BottleneckParams) -> BottleneckWorld:
     return world
 
 
+def exact(params: BottleneckParams) -> dict[str, float] | None:
+    """Steady-state throughput and mean wait for exponential think and service (else unknown)."""
+    if params.think.kind != "exp" or params.service.kind != "exp":
+        return None
+    throughput, wait = closed_queue(params.agents, params.slots, params.think.mean, params.service.mean)
+    return {"throughput_per_s": throughput, "mean_wait_s": wait}
+
+
 SCENARIO = Scenario(
     name="bottleneck",
     description="Agents think, then queue for a few slots of governed work",
     params=BottleneckParams,
     build=build,
+    headline=("throughput_per_s", "mean_wait_s"),
+    theory=Theory(metrics=("throughput_per_s", "mean_wait_s"), exact=exact),
 )

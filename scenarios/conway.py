@@ -335,4 +335,5 @@ SCENARIO = Scenario(
     params=ConwayParams,
     build=build,
     stops_itself=True,
+    headline=("population_final", "logic_errors", "drift_errors"),
 )

@@ -262,4 +262,5 @@ SCENARIO = Scenario(
     params=FirefliesParams,
     build=build,
     default_duration=300.0,
+    headline=("order_parameter_final", "flashes"),
 )

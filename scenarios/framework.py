@@ -153,11 +153,26 @@ class World:
 
 
 @dataclass(frozen=True)
+class Theory:
+    """Exact values some metrics take for given parameters, where a model's theory knows them.
+
+    ``exact(params)`` returns ``{metric: value}`` for parameters the theory
+    covers and None (or leaves a metric out) where it does not; ``metrics``
+    names every metric it may give, so a sweep's table has a column for each.
+    """
+
+    metrics: tuple[str, ...]
+    exact: Callable[[Any], dict[str, float] | None]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A scenario's declaration; the CLI and TUI need nothing else.
 
     ``stops_itself`` is True for scenarios whose world becomes ``done`` (such
     as conway's ``--generations``), so headless runs need no ``--duration``.
+    ``headline`` names the metrics a sweep's summary shows by default;
+    ``theory`` gives exact values of metrics where they are known.
     """
 
     name: str
@@ -166,3 +181,5 @@ class Scenario:
     build: Callable[[Engine, Any], World]
     stops_itself: bool = False
     default_duration: float | None = None
+    headline: tuple[str, ...] = ()
+    theory: Theory | None = None
