@@ -8,6 +8,7 @@ rows do not depend on the executor. Only the Dask one needs Dask
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import Any
 
 from observatory.sweep.run import run_one
 from scenarios.params import ParamError
+from scenarios.registry import load
 
 DASK_TIMEOUT = 3.0  # seconds to reach a Dask scheduler before the sweep gives up (exit 2)
 
@@ -26,6 +28,17 @@ def call(task: Task) -> tuple[int, dict[str, Any]]:
     """Run one task; module-level so that every executor can pickle it."""
     index, scenario, values, seed, duration = task
     return index, run_one(scenario, values, seed, duration)
+
+
+def lost(task: Task, error: BaseException) -> tuple[int, dict[str, Any]]:
+    """The failed row of a run whose worker never gave its row back."""
+    index, scenario, values, seed, _ = task
+    name = scenario if isinstance(scenario, str) else scenario.name
+    with contextlib.suppress(Exception):
+        name = load(scenario).name if isinstance(scenario, str) else name
+    row = {"scenario": name, "seed": seed, **values, "status": "failed"}
+    row["error"] = f"the run was lost: {type(error).__name__}: {error}"
+    return index, row
 
 
 def cores() -> int:
@@ -120,8 +133,12 @@ class DaskCluster:
 
         # Earlier runs first (higher priority), so the interleaved order holds on the cluster too.
         self._futures = [self.client.submit(call, t, pure=False, priority=-t[0]) for t in tasks]
+        task_of = {f.key: t for f, t in zip(self._futures, tasks, strict=True)}
         for future in as_completed(self._futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as error:  # the run never returned (a worker died, the cluster lost it)
+                yield lost(task_of[future.key], error)
 
     def cancel(self) -> None:
         if self._futures:

@@ -99,10 +99,12 @@ class Results:
                 f"{str(path)!r} cannot be read as a results table ({error}): "
                 "use --overwrite to start over, or another file",
             ) from None
-        missing = [n for n in ("scenario", "seed", *self.names, *TAIL) if n not in table.column_names]
-        others = set(table.column("scenario").to_pylist()) - {self.scenario.name} if not missing else set()
+        has = table.column_names
+        names = set(table.column("scenario").to_pylist()) if "scenario" in has else set()
+        others = names - {self.scenario.name}
+        missing = [n for n in ("scenario", "seed", *self.names, *TAIL) if n not in has]
         if missing or others:
-            what = f"has no column {missing[0]!r}" if missing else f"holds runs of {sorted(others)[0]!r}"
+            what = f"holds runs of {sorted(others)[0]!r}" if others else f"has no column {missing[0]!r}"
             raise ParamError(
                 "out",
                 f"{str(path)!r} {what}, so this sweep cannot resume it: "
