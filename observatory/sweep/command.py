@@ -8,6 +8,7 @@ Everything is checked, the Dask scheduler included, before the first run.
 from __future__ import annotations
 
 import inspect
+import shutil
 from typing import Any
 
 import typer
@@ -301,7 +302,8 @@ def _report(
     )
     Console().print(summary_table(points, swept, metrics, title))
     if plot_metric and plot_metric in table.column_names and swept:
-        plot.draw(summarize(table, swept, [plot_metric]), swept, plot_metric)
+        width = min(shutil.get_terminal_size((100, 24)).columns, 140)
+        plot.draw(summarize(table, swept, [plot_metric]), swept, plot_metric, width=width)
     if outcome.failed:
         first = next(r for r in table.to_pylist() if r["status"] != "ok")
         err.print(f"[red]{outcome.failed} run(s) failed; first: seed {first['seed']}: {first['error']}[/]")

@@ -9,6 +9,7 @@ in the legend.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import plotext
@@ -27,9 +28,8 @@ def draw(
     points: list[PointSummary], swept: list[str], metric: str, width: int = 100, height: int = 24
 ) -> None:
     """Print the plot to standard output (in colour on a terminal)."""
-    import sys
-
-    _figure(points, swept, metric, width, height).show(colorless=not sys.stdout.isatty())
+    matrix = _figure(points, swept, metric, width, height).build()
+    sys.stdout.write(matrix.string(colorless=not sys.stdout.isatty()) + "\n")
 
 
 def _figure(points: list[PointSummary], swept: list[str], metric: str, width: int, height: int) -> Any:

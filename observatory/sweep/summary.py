@@ -94,15 +94,16 @@ def _number(value: float | None) -> str:
 
 def summary_table(points: list[PointSummary], swept: list[str], metrics: list[str], title: str) -> Table:
     """The summary as a Rich table: swept values, runs, then per metric mean ± CI (and theory)."""
-    table = Table(title=title, header_style="bold")
+    caption = "mean ± half-width of its 95 % confidence interval over seeds"
+    table = Table(title=title, header_style="bold", caption=caption)
     for name in swept:
         table.add_column(name)
     table.add_column("runs ok", justify="right")
     with_theory = [m for m in metrics if any(p.theory.get(m) is not None for p in points)]
     for m in metrics:
-        table.add_column(f"{m}\nmean ± 95 % CI", justify="right")
+        table.add_column(m, justify="right")
         if m in with_theory:
-            table.add_column(f"{m}\ntheory", justify="right", style="cyan")
+            table.add_column("theory", justify="right", style="cyan")
     for p in points:
         cells = [str(p.values[n]) for n in swept] + [f"{p.ok}/{p.runs}"]
         for m in metrics:
