@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from observatory import metrics
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
+from observatory.recording import make_recorders, recording_options
 from observatory.report import progress_bar, summary
 from observatory.sweep.command import sweep_app
 from scenarios.framework import Scenario
@@ -48,7 +49,7 @@ def _positive(text: str) -> float:
 _SEED = ParamSpec("seed", int, 0, "Seed of the run: the same seed gives the same run", min=0)
 _SPEED = ParamSpec("speed", float, 1.0, "Virtual seconds per wall second in the TUI", parse=_positive)
 _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless", parse=_positive)
-RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out")
+RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out", "events_out", "series_out")
 
 
 class UsageProblem(Exception):
@@ -158,6 +159,7 @@ def _runner_options(scenario: Scenario) -> list[inspect.Parameter]:
                 None, "--metrics-out", metavar="FILE.json", help="Write the metrics here (headless)"
             ),
         ),
+        *recording_options(),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -172,6 +174,8 @@ def run_command(
     headless: bool,
     duration: str | None,
     metrics_out: str | None,
+    events_out: str | None = None,
+    series_out: str | None = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
@@ -179,10 +183,13 @@ def run_command(
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
     out = _metrics_path(metrics_out)
+    recorders = make_recorders(events_out, series_out)
     if not headless and sys.stdout.isatty():
+        if recorders:
+            raise UsageProblem("--events-out and --series-out are for headless runs: add --headless")
         return _open_tui(scenario, params, seed_value, speed_value, out)
     horizon = resolve_duration(scenario, duration_value)
-    return _run_headless(scenario, params, seed_value, horizon, out)
+    return _run_headless(scenario, params, seed_value, horizon, out, recorders)
 
 
 def _metrics_path(text: str | None) -> Path | None:
@@ -207,7 +214,9 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Pat
     return 0
 
 
-def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
+def _run_headless(
+    scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None, recorders: list[Any]
+) -> int:
     err = Console(stderr=True)
     with interrupt_flag() as stop:
         if not err.is_terminal:
@@ -218,7 +227,9 @@ def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | N
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
-            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
+            record = run_headless(
+                scenario, params, seed, horizon, progress=update, stop=stop.is_set, recorders=recorders
+            )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))

@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 from engine import Engine
 from observatory import artifacts, metrics
 from observatory.collector import survivors_frozen
-from scenarios.framework import Scenario
+from scenarios.framework import Scenario, World
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
 
@@ -39,6 +39,7 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    recorders: Sequence[Recorder] = (),
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -50,7 +51,9 @@ def run_headless(
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
     between those checks. Artifact files the parameters ask for are
-    written at the end either way.
+    written at the end either way, and so are the ``recorders``' files
+    (``--events-out``, ``--series-out``): each is started before the world
+    is built, told after each slice, and finished after the run.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -58,7 +61,13 @@ def run_headless(
         params = parse_params(scenario.params, params or {})
     horizon = resolve_duration(scenario, duration)
     engine = Engine(seed)
-    world = scenario.build(engine, params)
+    for recorder in recorders:
+        recorder.start(engine)
+    try:
+        world = scenario.build(engine, params)
+    except BaseException:
+        _abort(recorders)
+        raise
     started = perf_counter()
     interrupted = False
     try:
@@ -72,17 +81,38 @@ def run_headless(
                 if progress is not None:
                     fraction = _fraction(scenario, world.progress(), engine.now, horizon, finished)
                     progress(engine.now, fraction)
+                for recorder in recorders:
+                    recorder.after_slice()
                 if finished:
                     break
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException:
+        _abort(recorders)
+        raise
     wall_time = perf_counter() - started
     try:
         record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
         artifacts.save(world, params)
+        for recorder in recorders:
+            recorder.finish(engine, world)
     finally:
         engine.close()
     return record
+
+
+class Recorder(Protocol):
+    """Something that writes a file from a run as it goes (see observatory.event_file)."""
+
+    def start(self, engine: Engine) -> None: ...
+    def after_slice(self) -> None: ...
+    def finish(self, engine: Engine, world: World) -> None: ...
+    def abort(self) -> None: ...
+
+
+def _abort(recorders: Sequence[Recorder]) -> None:
+    for recorder in recorders:
+        recorder.abort()
 
 
 def resolve_duration(scenario: Scenario, duration: float | None) -> float | None:
