@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from engine.agent import Agent
+from engine.commands import AppliedCommand, Command, CommandError, LiveParameter, check_command
 from engine.constraints import Concurrency, Constraint, ConstraintStatistics, Pause, RateLimit
 from engine.events import AgentStarted, Event, EventBus
 from engine.governor import Governor
@@ -20,9 +21,11 @@ AgentFunction = Callable[..., Coroutine[Any, Any, Any]]
 class Engine:
     """A deterministic world: same seed and same commands give the same events.
 
-    Constraint changes made through the engine are recorded in
-    ``command_log`` with their virtual times, so a run can be described as
-    seed + parameters + commands.
+    Changes from outside the model go through ``submit`` / ``schedule`` as
+    commands (see ``engine.commands``) and are logged in ``commands`` with
+    the virtual instant they were applied at, so a run is described by
+    seed + parameters + commands. The constraint methods below are the
+    model's own governance (a scenario's build, its agents): not logged.
     """
 
     def __init__(self, seed: int = 0) -> None:
@@ -35,6 +38,9 @@ class Engine:
         self.governor = Governor(self.kernel, self.bus)
         self.agents: list[Agent] = self.governor.agents
         self._on_started = self.bus.outlet(AgentStarted)
+        self.commands: list[AppliedCommand] = []
+        self.live_parameters: dict[str, LiveParameter] = {}
+        self._command_watchers: list[Callable[[AppliedCommand], None]] = []
 
     # -- time ------------------------------------------------------------------
 
@@ -147,9 +153,86 @@ class Engine:
         return self.governor.statistics()
 
     @property
-    def command_log(self) -> list[tuple[float, str, str, str, str]]:
-        """Every constraint change as (time, action, kind, scope, setting)."""
+    def constraint_log(self) -> list[tuple[float, str, str, str, str]]:
+        """Every constraint change, the model's own and commands', as (time, action, kind, scope, setting)."""
         return self.governor.log
+
+    # -- outside commands ------------------------------------------------------
+
+    def live(self, parameter: LiveParameter) -> None:
+        """Declare a parameter that ``set NAME VALUE`` may change while the run goes."""
+        self.live_parameters[parameter.name] = parameter
+
+    def check(self, command: Command) -> Command:
+        """The command checked and in canonical form, without applying it (raises CommandError).
+
+        For ``set`` the value is converted by the live parameter, so a bad value
+        gets the same message as on the command line.
+        """
+        command = check_command(command)
+        if command.name == "set":
+            self._convert(command)
+        return command
+
+    def submit(self, command: Command) -> AppliedCommand | None:
+        """Apply an outside command now, at the end of the current instant.
+
+        Checked first (CommandError, nothing changes). When nothing else is due
+        at ``now`` it applies at once and is returned; otherwise it waits for
+        the instant to end (the next engine step) and None is returned.
+        """
+        command = self.check(command)
+        if self.kernel.instant_done():
+            return self._apply(command)
+        self.kernel.call_late(self.kernel.now, lambda: self._apply(command))
+        return None
+
+    def schedule(self, time: float, command: Command) -> None:
+        """Apply an outside command at virtual time ``time`` (>= now), at the end of that instant."""
+        if isinstance(time, bool) or not isinstance(time, int | float) or not self.now <= time < math.inf:
+            raise CommandError(f"time {time!r} is not valid: use a virtual time >= now ({self.now:g})")
+        command = self.check(command)
+        self.kernel.call_late(float(time), lambda: self._apply(command))
+
+    def watch_commands(self, fn: Callable[[AppliedCommand], None]) -> Callable[[], None]:
+        """Call ``fn(applied)`` after each outside command is applied; returns unsubscribe."""
+        self._command_watchers.append(fn)
+        return lambda: self._command_watchers.remove(fn)
+
+    def _apply(self, command: Command) -> AppliedCommand:
+        args = command.args
+        name = command.name
+        ttl = args.get("ttl")
+        if name == "set":
+            self.live_parameters[args["name"]].apply(self._convert(command))
+        elif name == "concurrency":
+            self.governor.set_concurrency(args["scope"], args["limit"], ttl)
+        elif name == "rate-limit":
+            self.governor.set_rate_limit(args["scope"], args["rate"], args.get("burst"), ttl)
+        elif name == "pause":
+            self.governor.pause(args["scope"], ttl)
+        elif name == "resume":
+            self.governor.resume(args["scope"])
+        else:  # clear
+            kinds = [args["kind"]] if "kind" in args else ["pause", "concurrency", "rate_limit"]
+            for kind in kinds:
+                self.governor.remove(args["scope"], kind)
+        applied = AppliedCommand(self.kernel.now, command)
+        self.commands.append(applied)
+        for fn in list(self._command_watchers):
+            fn(applied)
+        return applied
+
+    def _convert(self, command: Command) -> Any:
+        name, text = command.args["name"], command.args["value"]
+        parameter = self.live_parameters.get(name)
+        if parameter is None:
+            known = ", ".join(sorted(self.live_parameters)) or "none in this scenario"
+            raise CommandError(f"set: {name!r} is not a live parameter: use one of {known}")
+        try:
+            return parameter.convert(text)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
 
 
 class _Repeat:

@@ -39,6 +39,9 @@ _FOREVER = sys.float_info.max
 # Steps per inner loop of run(): big enough to amortise the outer loop, small
 # enough that a bounded run re-checks its budget often.
 _CHUNK = 256
+# Sequence numbers of late timers start here, above every ordinary one, so a late
+# timer sorts after everything else due at its time (see ``Kernel.call_late``).
+_LATE = 1 << 62
 
 
 class Cancelled(BaseException):
@@ -119,6 +122,7 @@ class Kernel:
         self._last = -math.inf
         self._ready: deque[Agent] = deque()
         self._seqs = itertools.count()
+        self._late_seqs = itertools.count(_LATE)
         self._on_finished = bus.outlet(AgentFinished)
         self._on_failed = bus.outlet(AgentFailed)
 
@@ -147,6 +151,25 @@ class Kernel:
         timer = Timer(callback)
         self.park_until(timer, max(when, self.now))  # a timer parks like an agent
         return timer
+
+    def call_late(self, when: float, callback: Callable[[], None]) -> Timer:
+        """Run ``callback()`` at ``when``, after everything else that is due at that time.
+
+        Outside commands use it: the end of an instant is a place in the run that
+        a live key press and a replayed record reach alike. Late timers always go
+        to the heap (their seqs would break the lane's order) and use a counter
+        of their own, so they leave the ordinary seqs, and so the run, unchanged.
+        """
+        if not when < math.inf and when != -math.inf:
+            raise ValueError(f"time {when!r} is not valid: use a finite number of virtual seconds")
+        timer = Timer(callback)
+        seq = timer._wait = next(self._late_seqs)
+        heappush(self._heap, (max(when, self.now), seq, timer))
+        return timer
+
+    def instant_done(self) -> bool:
+        """True when nothing more is due at ``now``: the current instant is complete."""
+        return not self._ready and self.next_time() > self.now
 
     def start(self, agent: Agent) -> None:
         """Make a new agent ready to run its first step."""

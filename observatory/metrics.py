@@ -19,7 +19,9 @@ from observatory.files import write_atomically
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
-COMMON_KEYS = ("scenario", "seed", "params", "sim_time", "wall_time", "events", "agents")
+COMMON_KEYS = (
+    "scenario", "seed", "params", "sim_time", "wall_time", "events", "agents", "commands", "limits_final",
+)
 
 
 def collect(
@@ -41,6 +43,10 @@ def collect(
         "events": engine.events_emitted,
         "agents": len(engine.agents),
         "interrupted": interrupted,
+        "commands": [applied.as_dict() for applied in engine.commands],
+        "limits_final": [
+            {"scope": c.scope, "kind": c.kind, "setting": c.setting} for c in engine.constraints()
+        ],
     }
     for key, value in world.metrics().items():
         if key in record:

@@ -226,7 +226,7 @@ class Swarm(World):
             "flashes": self.flashes,
             "blocked_flashes": self.blocked_flashes,
             "max_flashing": self.max_flashing,
-            "limit": self.limit.value if self.limit is not None else None,
+            "limit": self.limit.current(self.engine) if self.limit is not None else None,
         }
 
     def series(self) -> list[Series]:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from engine import Engine
+from engine.commands import Command
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,10 @@ class Series:
 
 @dataclass
 class Limit:
-    """The scenario's main governance knob (the TUI's ``[`` and ``]``).
+    """The scenario's main governance knob (the TUI's ``[`` and ``]``): a concurrency scope.
 
-    Changes go through the engine's constraint interface so they are logged
-    like any outside command.
+    ``value`` is the limit the scenario starts with. The live value is read
+    from the engine (``current``), since outside commands change it too.
     """
 
     label: str
@@ -57,12 +58,23 @@ class Limit:
     value: int | None
 
     def set(self, engine: Engine, value: int | None) -> None:
-        """Apply a new limit (None removes it) to the live engine."""
+        """The model's own setting (at build time): applied directly, not logged as a command."""
         if value is None:
             engine.remove(self.scope, "concurrency")
         else:
             engine.concurrency(self.scope, value)
         self.value = value
+
+    def current(self, engine: Engine) -> int | None:
+        """The limit in force now (None: no limit on the scope)."""
+        live = engine.constraint(self.scope, "concurrency")
+        return None if live is None else live.limit
+
+    def command(self, value: int | None) -> Command:
+        """The outside command that sets the limit to ``value`` (None removes it)."""
+        if value is None:
+            return Command("clear", {"scope": self.scope, "kind": "concurrency"})
+        return Command("concurrency", {"scope": self.scope, "limit": value})
 
 
 class World:

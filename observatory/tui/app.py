@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from engine import Engine, Pacer
+from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.tui.clock import FrameTicker
@@ -49,6 +50,8 @@ ENGINE_SHARE = 0.5
 MAX_ENGINE_BUDGET = 0.03
 # Events between the pacer's clock checks: small enough to keep to the budget.
 SLICE_STEPS = 100
+# Most steps a command may take to finish the instant it lands in (see ObservatoryApp.command).
+SETTLE_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 1 / 1024, 1 << 20
 
 
@@ -236,7 +239,7 @@ class ObservatoryApp(App[None]):
             paused=status.paused,
             done=self.world.done,
             events=self.engine.events_emitted,
-            limit="" if limit is None else f"{limit.label}: {'none' if limit.value is None else limit.value}",
+            limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
             metrics=scalar_metrics(self.world.metrics()),
         )
 
@@ -316,13 +319,29 @@ class ObservatoryApp(App[None]):
         if limit is None:
             self.notify(f"{self.scenario.name} has no limit to change", severity="warning")
             return
-        if limit.value is None:
+        now = limit.current(self.engine)
+        if now is None:
             if delta > 0:
                 return
             value = len(self.engine.agents)
         else:
-            value = max(1, limit.value + delta)
-        limit.set(self.engine, value)
+            value = max(1, now + delta)
+        self.command(limit.command(value))
+
+    def command(self, command: Command) -> None:
+        """Apply an outside command to the run now: checked, applied at the end of this instant, logged.
+
+        The rest of the instant is computed at once (a bounded run to ``now``),
+        so a paused screen shows the change; that is work the next step would
+        do anyway, so it changes nothing in the run.
+        """
+        try:
+            self.engine.submit(command)
+        except CommandError as error:
+            self.notify(str(error), severity="error")
+            return
+        if not self.engine.kernel.instant_done():
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
         self._stale = True
         self._frame()
         self._update_panels()
@@ -376,3 +395,7 @@ def run_tui(
             record = metrics.collect(scenario, params, app.seed, app.engine, app.world, wall)
             metrics.write(record, metrics_out)
         artifacts.save(app.world, params)
+
+
+def _or_none(value: object) -> str:
+    return "none" if value is None else str(value)

@@ -127,21 +127,22 @@ def test_last_write_wins_per_scope_and_kind(engine: Engine) -> None:
     ]
 
 
-def test_command_log_records_every_change_with_its_time(engine: Engine, rec: Recorder) -> None:
+def test_constraint_log_records_every_change_with_its_time(engine: Engine, rec: Recorder) -> None:
     engine.concurrency("task:work", 2)
     engine.call_at(1.0, lambda: engine.rate_limit("agent:agent-*", "5/s"))
     engine.call_at(2.0, lambda: engine.pause())
     engine.call_at(3.0, lambda: engine.resume())
     engine.call_at(4.0, lambda: engine.remove("task:work", "concurrency"))
     engine.run()
-    assert engine.command_log == [
+    assert engine.constraint_log == [
         (0.0, "set", "concurrency", "task:work", "limit 2"),
         (1.0, "set", "rate_limit", "agent:agent-*", "rate 5/s burst 5"),
         (2.0, "set", "pause", "global", "paused"),
         (3.0, "removed", "pause", "global", "paused"),
         (4.0, "removed", "concurrency", "task:work", "limit 2"),
     ]
-    assert [r[1:] for r in rec.rows("changed")] == [(t, k, s, a, v) for t, a, k, s, v in engine.command_log]
+    log = engine.constraint_log
+    assert [r[1:] for r in rec.rows("changed")] == [(t, k, s, a, v) for t, a, k, s, v in log]
     assert {e.agent for e in rec.events} == {-1}
 
 
@@ -171,7 +172,7 @@ def test_bad_input_names_the_value_and_the_accepted_form(call, message: str) -> 
     with pytest.raises(ValueError) as info:
         call(engine)
     assert str(info.value).startswith(message)
-    assert engine.constraints() == [] and engine.command_log == []
+    assert engine.constraints() == [] and engine.constraint_log == []
 
 
 def test_statistics_show_running_and_waiting(engine: Engine) -> None:

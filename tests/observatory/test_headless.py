@@ -34,6 +34,8 @@ COMMON_KEYS = {
     "wall_time": float,
     "events": int,
     "agents": int,
+    "commands": list,
+    "limits_final": list,
 }
 
 
@@ -50,6 +52,8 @@ def test_record_has_the_common_and_the_scenario_keys() -> None:
     record = run_headless("bottleneck", {"agents": "50", "slots": 4}, seed=3, duration=5)
     for key, kind in {**COMMON_KEYS, **BOTTLENECK_KEYS}.items():
         assert isinstance(record[key], kind), key
+    assert record["commands"] == []
+    assert record["limits_final"] == [{"scope": "task:work", "kind": "concurrency", "setting": "limit 4"}]
     assert record["params"] == {
         "agents": 50,
         "slots": 4,

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from engine import Engine
+from engine.commands import Command
+from observatory import metrics
 from observatory.tui import ObservatoryApp
 from observatory.tui.help import HelpScreen
 from tests.observatory.tiny_scenario import SCENARIO, defaults, traced
@@ -71,7 +73,7 @@ def test_brackets_change_the_live_engine_limit_at_once() -> None:
                 return app.engine.constraint("task:work", "concurrency").limit
 
             await pilot.press("right_square_bracket")
-            assert live() == 6 and app.world.limit.value == 6
+            assert live() == 6 and app.world.limit.current(app.engine) == 6
             await pilot.press("right_curly_bracket")
             assert live() == 16
             await pilot.press("left_square_bracket")
@@ -81,7 +83,9 @@ def test_brackets_change_the_live_engine_limit_at_once() -> None:
             assert app.status_info().limit == "slots: 1"
             assert "slots: 1" in str(app.status.render())
             # The change is an outside command, logged with its virtual time.
-            assert app.engine.command_log[-1][0] == 2.0
+            last = app.engine.commands[-1]
+            assert last.time == 2.0
+            assert last.command == Command("concurrency", {"scope": "task:work", "limit": 1})
             # Lowering lets running tasks finish; raising past them starts waiters at once.
             blocked = app.world.counts()["blocked"]
             assert app.world.counts()["running"] == 16 and blocked > 10
@@ -89,6 +93,14 @@ def test_brackets_change_the_live_engine_limit_at_once() -> None:
             assert live() == 21
             assert app.world.counts()["running"] == 21
             assert app.world.counts()["blocked"] == blocked - 5
+            # Each press is a command in the metrics record, with its instant.
+            record = metrics.collect(app.scenario, app.params, app.seed, app.engine, app.world, 0.0)
+            assert [(c["time"], c["command"], c["args"]["limit"]) for c in record["commands"]] == [
+                (2.0, "concurrency", n) for n in (6, 16, 15, 5, 1, 11, 21)
+            ]
+            assert record["limits_final"] == [
+                {"scope": "task:work", "kind": "concurrency", "setting": "limit 21"}
+            ]
 
     asyncio.run(run())
 

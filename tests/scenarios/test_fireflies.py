@@ -286,7 +286,7 @@ def test_lifting_the_limit_while_running_lets_every_waiting_firefly_flash_at_onc
     starts = record_starts(engine)
     assert swarm.limit is not None
     swarm.limit.set(engine, None)
-    assert engine.command_log[-1][:4] == (20.0, "removed", "concurrency", "task:flash")
+    assert engine.constraint_log[-1][:4] == (20.0, "removed", "concurrency", "task:flash")
     assert sorted(a for t, a in starts if t == 20.0) == waiting.tolist()
     engine.run(until=20.0)  # the released fireflies act at once, without time passing
     assert swarm.counts()["blocked"] == 0
