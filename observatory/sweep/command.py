@@ -216,6 +216,8 @@ def sweep_cli(
         if name in grid:
             raise ParamError("param", f"{name} is swept twice: give its values in one --param {name}=V1,V2")
         grid[name] = values
+    if plot is not None and not grid:
+        raise ParamError("plot", "needs a swept parameter to plot against: add --param NAME=V1,V2")
     count = None if workers is None else _COUNT.convert(workers)
     the_plan = plan(
         ref, grid, _seeds(seeds, seed_list), _duration(duration), params=fixed, out=out, overwrite=overwrite

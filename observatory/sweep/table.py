@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from observatory.tabular import read_table, write_table
+from observatory.tabular import is_regular, read_table, write_table
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, specs
 
@@ -147,8 +147,8 @@ class Results:
         """Rewrite the file with every row so far (at most every FLUSH_EVERY s unless forced)."""
         if self.path is None or not self._dirty or not self.new:
             return
-        if not force and monotonic() - self._saved_at < FLUSH_EVERY:
-            return
+        if not force and (monotonic() - self._saved_at < FLUSH_EVERY or not is_regular(self.path)):
+            return  # a pipe or device gets the table once, at the end
         write_table(self.table(), self.path)
         self._saved_at = monotonic()
         self._dirty = False

@@ -154,3 +154,29 @@ def test_the_readme_sweep_sample_runs(capsys: pytest.CaptureFixture[str]) -> Non
     exec(compile(python_block_after("## Sweeps"), "README sweep sample", "exec"), {})
     count, first = capsys.readouterr().out.split(" ", 1)
     assert count == "12" and first.startswith("[")
+
+
+def test_a_record_with_failed_agents_makes_a_failed_row() -> None:
+    from observatory.sweep.run import failure_of
+
+    first = {"agent": 3, "name": "agent-3", "time": 2.5, "error": "ValueError: no"}
+    assert failure_of({"agents_failed": 2, "first_failure": first}) == (
+        "2 agent(s) failed; first: agent agent-3 at t = 2.5: ValueError: no"
+    )
+    assert failure_of({"agents_failed": 0, "first_failure": None}) is None
+    assert failure_of({}) is None
+
+
+def test_a_fifo_gets_the_whole_table_once_at_the_end(tmp_path: Path) -> None:
+    import os
+    import threading
+
+    fifo = tmp_path / "r.csv"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    table = sweep("bottleneck", GRID, seeds=2, duration=40.0, params=SMALL, executor="serial", out=fifo)
+    reader.join(timeout=30)
+    lines = received[0].decode().splitlines()
+    assert len(lines) == 1 + table.num_rows and lines[0].startswith('"scenario","seed"')
