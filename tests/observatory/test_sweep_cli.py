@@ -71,7 +71,8 @@ def test_bad_input_is_one_line_and_exit_2_before_any_run(
 
 
 def test_a_plot_needs_a_swept_parameter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sweep", "bottleneck", *SMALL, "--out", str(tmp_path / "r.csv"), "--plot", "mean_wait_s"]) == 2
+    out = str(tmp_path / "r.csv")
+    assert main(["sweep", "bottleneck", *SMALL, "--out", out, "--plot", "mean_wait_s"]) == 2
     assert "--plot: needs a swept parameter" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
