@@ -18,16 +18,16 @@ def recording_options() -> list[tuple[str, Any, Any]]:
             "events_out",
             str | None,
             typer.Option(
-                None, "--events-out", metavar="FILE.parquet|FILE.csv",
-                help="Write every engine event of the run here, one row each (headless)",
+                None, "--events-out", metavar="FILE",
+                help="Write every engine event of the run here, .parquet or .csv (headless)",
             ),
         ),
         (
             "series_out",
             str | None,
             typer.Option(
-                None, "--series-out", metavar="FILE.parquet|FILE.csv",
-                help="Write every plotted series here: series, time, value (headless)",
+                None, "--series-out", metavar="FILE",
+                help="Write every plotted series here, .parquet or .csv (headless)",
             ),
         ),
     ]  # fmt: skip
