@@ -65,10 +65,28 @@ def plan(
     runs = the_grid.runs(seed_list(seeds))
     horizon = resolve_duration(loaded, duration)
     results = Results(loaded, path, overwrite)
+    if not loaded.stops_itself:
+        _check_same_duration(results, horizon)
     done = results.done()
     names = results.names
     todo = [r for r in runs if row_key({**r.values, "seed": r.seed}, names) not in done]
-    return Plan(loaded, scenario, runs, todo, horizon, results)
+    by_path = isinstance(scenario, str) and scenario.endswith(".py")
+    ref = str(Path(scenario).resolve()) if by_path else scenario  # workers may start elsewhere
+    return Plan(loaded, ref, runs, todo, horizon, results)
+
+
+def _check_same_duration(results: Results, horizon: float | None) -> None:
+    """Refuse to resume a file whose runs lasted another virtual time (its rows would not compare)."""
+    if results.old is None or horizon is None:
+        return
+    rows = results.old.select(["sim_time", "status"]).to_pylist()
+    other = {r["sim_time"] for r in rows if r["status"] == "ok" and r["sim_time"] is not None} - {horizon}
+    if other:
+        raise ParamError(
+            "duration",
+            f"{horizon:g} differs from the {min(other):g} virtual s of the runs in {str(results.path)!r}: "
+            "use the same --duration to resume it, --overwrite to start over, or another --out",
+        )
 
 
 def execute(

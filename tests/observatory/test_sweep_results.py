@@ -80,6 +80,9 @@ def test_a_second_sweep_resumes_the_file(tmp_path: Path, serial_rows: pa.Table, 
 def test_a_file_of_another_sweep_is_not_resumed(tmp_path: Path) -> None:
     out = tmp_path / "r.csv"
     sweep(FAILING, {"agents": "1,2"}, seeds=1, executor="serial", out=out)
+    with pytest.raises(ParamError, match="--duration: 30 differs from the 20 virtual s of the runs in"):
+        plan(FAILING, {"agents": "1,2"}, 2, 30.0, out=out)
+    assert len(plan(FAILING, {"agents": "1,2"}, 2, 20.0, out=out).todo) == 2
     with pytest.raises(ParamError, match="holds runs of 'failing'"):
         plan("bottleneck", GRID, 1, 40.0, out=out)
     (tmp_path / "bad.parquet").write_text("not parquet")
