@@ -23,6 +23,8 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from observatory import metrics
+from observatory.checks import ScenarioFault
+from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
 from observatory.recording import make_recorders, recording_options
 from observatory.report import progress_bar, summary
@@ -210,8 +212,7 @@ def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Pat
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out)
-    return 0
+    return run_tui(scenario, params, seed, speed, metrics_out=out)
 
 
 def _run_headless(
@@ -227,13 +228,22 @@ def _run_headless(
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
+            log = FailureLog()
             record = run_headless(
-                scenario, params, seed, horizon, progress=update, stop=stop.is_set, recorders=recorders
+                scenario,
+                params,
+                seed,
+                horizon,
+                progress=update,
+                stop=stop.is_set,
+                failures=log,
+                recorders=recorders,
             )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
-    return 130 if record["interrupted"] else 0
+    failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
+    return 130 if record["interrupted"] else failed
 
 
 def _fail(message: str) -> None:
@@ -256,6 +266,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Abort:
         return 130
+    except ScenarioFault as error:  # the scenario returned the wrong thing: its author's bug
+        _fail(str(error))
+        return 1
     except Exception as error:
         _fail(f"the run failed: {type(error).__name__}: {error}")
         if os.environ.get("OBSERVATORY_TRACEBACK"):

@@ -19,7 +19,10 @@ from typing import Any, Protocol
 
 from engine import Engine
 from observatory import artifacts, metrics
+from observatory.checks import checked_world
 from observatory.collector import survivors_frozen
+from observatory.failures import FailureLog
+from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario, World
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
@@ -39,6 +42,7 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    failures: FailureLog | None = None,
     recorders: Sequence[Recorder] = (),
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
@@ -53,7 +57,10 @@ def run_headless(
     between those checks. Artifact files the parameters ask for are
     written at the end either way, and so are the ``recorders``' files
     (``--events-out``, ``--series-out``): each is started before the world
-    is built, told after each slice, and finished after the run.
+    is built, told after each slice, and finished after the run. Agent
+    failures go to ``failures`` (a fresh FailureLog if None; pass one to
+    report them) and into the record; a stall or livelock ends the run with
+    its line in ``run_error``.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -61,13 +68,15 @@ def run_headless(
         params = parse_params(scenario.params, params or {})
     horizon = resolve_duration(scenario, duration)
     engine = Engine(seed)
+    failures = (failures or FailureLog()).attach(engine)
     for recorder in recorders:
         recorder.start(engine)
     try:
-        world = scenario.build(engine, params)
+        world = checked_world(scenario, scenario.build(engine, params))
     except BaseException:
         _abort(recorders)
         raise
+    watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
     interrupted = False
     try:
@@ -78,12 +87,14 @@ def run_headless(
                     break
                 steps = engine.run(until=horizon, max_steps=slice_steps)
                 finished = steps < slice_steps or (scenario.stops_itself and world.done)
+                stuck = watchdog.check(steps) is not None  # a stall or livelock: the run ends, failed
                 if progress is not None:
-                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, finished)
+                    ended = finished and not stuck
+                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, ended)
                     progress(engine.now, fraction)
                 for recorder in recorders:
                     recorder.after_slice()
-                if finished:
+                if finished or stuck:
                     break
     except KeyboardInterrupt:
         interrupted = True
@@ -92,7 +103,8 @@ def run_headless(
         raise
     wall_time = perf_counter() - started
     try:
-        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
+        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
+        record["run_error"] = watchdog.problem
         artifacts.save(world, params)
         for recorder in recorders:
             recorder.finish(engine, world)

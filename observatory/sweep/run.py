@@ -31,10 +31,10 @@ def scalar_metrics(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def failure_of(record: dict[str, Any]) -> str | None:
-    """What made a finished run a failed one (agents failed), or None."""
+    """What made a finished run a failed one (agents failed, a stall or a livelock), or None."""
     failed = record.get("agents_failed") or 0
     if not failed:
-        return None
+        return record.get("run_error") or None
     first = record.get("first_failure") or {}
     where = f"agent {first.get('name', first.get('agent', '?'))} at t = {first.get('time', '?')}"
     return f"{failed} agent(s) failed; first: {where}: {first.get('error', '?')}"
