@@ -183,3 +183,12 @@ def test_a_fifo_gets_the_whole_table_once_at_the_end(tmp_path: Path) -> None:
     reader.join(timeout=30)
     lines = received[0].decode().splitlines()
     assert len(lines) == 1 + table.num_rows and lines[0].startswith('"scenario","seed"')
+
+
+def test_a_run_whose_agents_fail_is_a_failed_row_with_its_metrics() -> None:
+    table = sweep(FAILING, {"agents": "2"}, seeds=2, params={"fail": "agent"}, executor=LocalPool(2))
+    ok, failed = table.to_pylist()
+    assert ok["status"] == "ok" and ok["agents_failed"] == 0 and ok["error"] is None
+    assert failed["status"] == "failed" and failed["agents_failed"] == 1 and failed["completed"] > 0
+    assert failed["error"].startswith("1 agent(s) failed; first: agent agent-0 at t = ")
+    assert failed["error"].endswith(": RuntimeError: this agent was told to fail")
