@@ -26,9 +26,9 @@ from observatory import metrics
 from observatory.checks import ScenarioFault
 from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
-from observatory.recording import make_recorders, recording_options
 from observatory.mqtt import control as mqtt_control
 from observatory.mqtt import session as mqtt_session
+from observatory.recording import make_recorders, recording_options
 from observatory.report import progress_bar, summary
 from observatory.sweep.command import sweep_app
 from scenarios.framework import Scenario
