@@ -1,13 +1,15 @@
 """Scenarios: small modules that build a world of agents on an engine.
 
-A scenario author needs ``Scenario``, ``World``, ``State``, ``Series``,
-``Limit``, ``param`` and ``Distribution`` from here, and ``engine``.
+A scenario author needs ``Scenario``, ``World`` (or ``TaskStateWorld``),
+``State``, ``Series``, ``Limit``, ``param``, ``Distribution`` and
+``duration`` from here, and ``engine``.
 """
 
-from scenarios.distributions import Distribution
+from scenarios.distributions import Distribution, duration
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.params import ParamError, param, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
+from scenarios.task_states import TaskStateWorld
 
 __all__ = [
     "Distribution",
@@ -17,7 +19,9 @@ __all__ = [
     "ScenarioError",
     "Series",
     "State",
+    "TaskStateWorld",
     "World",
+    "duration",
     "installed",
     "load",
     "param",
