@@ -10,9 +10,7 @@ freed slot to the longest waiter, so the red (blocked) cells turn white
 from dataclasses import dataclass
 
 from engine import Agent, Engine
-from scenarios import Distribution, Limit, Scenario, State, TaskStateWorld, duration, param
-from scenarios.framework import Theory
-from scenarios.queueing import closed_queue
+from scenarios import QUEUE_THEORY, Distribution, Limit, Scenario, State, TaskStateWorld, duration, param
 
 
 @dataclass(frozen=True)
@@ -47,19 +45,5 @@ def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
     return world
 
 
-def exact(params: BottleneckParams) -> dict[str, float] | None:
-    """Steady-state throughput and mean wait for exponential think and service (else unknown)."""
-    if params.think.kind != "exp" or params.service.kind != "exp":
-        return None
-    throughput, wait = closed_queue(params.agents, params.slots, params.think.mean, params.service.mean)
-    return {"throughput_per_s": throughput, "mean_wait_s": wait}
-
-
-SCENARIO = Scenario(
-    "bottleneck",
-    "Agents think, then queue for a few slots of work",
-    BottleneckParams,
-    build,
-    headline=("throughput_per_s", "mean_wait_s"),
-    theory=Theory(metrics=("throughput_per_s", "mean_wait_s"), exact=exact),
-)
+SCENARIO = Scenario("bottleneck", "Agents think, then queue for a few slots of work", BottleneckParams, build,
+                    theory=QUEUE_THEORY)  # fmt: skip

@@ -10,6 +10,9 @@ stationary distribution gives throughput and mean wait exactly.
 from __future__ import annotations
 
 import math
+from typing import Any
+
+from scenarios.framework import Theory
 
 _RESCALE = 1e200  # relative weights are scaled down past this, so large n cannot overflow
 
@@ -31,3 +34,14 @@ def closed_queue(n: int, c: int, think: float, service: float) -> tuple[float, f
     throughput = math.fsum(pk * min(k, c) for k, pk in enumerate(p)) / service
     waiting = math.fsum(pk * (k - c) for k, pk in enumerate(p) if k > c)
     return throughput, waiting / throughput
+
+
+def closed_queue_exact(params: Any) -> dict[str, float] | None:  # bottleneck's theory
+    """bottleneck's exact figures (params with agents, slots, think, service), for exp think and service."""
+    if params.think.kind != "exp" or params.service.kind != "exp":
+        return None
+    throughput, wait = closed_queue(params.agents, params.slots, params.think.mean, params.service.mean)
+    return {"throughput_per_s": throughput, "mean_wait_s": wait}
+
+
+QUEUE_THEORY = Theory(metrics=("throughput_per_s", "mean_wait_s"), exact=closed_queue_exact)

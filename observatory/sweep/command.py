@@ -289,7 +289,8 @@ def _report(
     err: Console,
 ) -> None:
     table, name = outcome.table, scenario.name
-    metrics = chosen if chosen is not None else default_metrics(table, scenario.headline)
+    headline = scenario.headline or (scenario.theory.metrics if scenario.theory else ())
+    metrics = chosen if chosen is not None else default_metrics(table, headline)
     missing = [m for m in [*metrics, *([plot_metric] if plot_metric else [])] if m not in table.column_names]
     if missing:
         err.print(

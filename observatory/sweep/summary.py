@@ -79,7 +79,7 @@ def summarize(table: pa.Table, swept: list[str], metrics: list[str]) -> list[Poi
 
 
 def default_metrics(table: pa.Table, headline: tuple[str, ...]) -> list[str]:
-    """The scenario's headline metrics that the table has, else its first few float metrics."""
+    """The scenario's headline metrics (or those its theory knows) that the table has, else a few floats."""
     chosen = [m for m in headline if m in table.column_names]
     if chosen:
         return chosen
