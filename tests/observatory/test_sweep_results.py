@@ -151,14 +151,6 @@ def test_long_runs_agree_with_their_theory_columns() -> None:
         assert row["mean_wait_s"] == pytest.approx(row["theory_mean_wait_s"], rel=0.15)
 
 
-def test_the_readme_sweep_sample_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    from tests.test_readme import python_block_after
-
-    exec(compile(python_block_after("## Sweeps"), "README sweep sample", "exec"), {})
-    count, first = capsys.readouterr().out.split(" ", 1)
-    assert count == "12" and first.startswith("[")
-
-
 def test_a_record_with_failed_agents_makes_a_failed_row() -> None:
     from observatory.sweep.run import failure_of
 
