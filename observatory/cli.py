@@ -32,8 +32,10 @@ from observatory.memory import TooBig, check_memory
 from observatory.mqtt import control as mqtt_control
 from observatory.mqtt import session as mqtt_session
 from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
+from observatory.recording import make_recorders, recording_options
 from observatory.report import progress_bar, summary
 from observatory.signals import BuildInterrupted, StopSignals
+from observatory.sweep.command import sweep_app
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -56,7 +58,7 @@ def _positive(text: str) -> float:
 _SEED = ParamSpec("seed", int, 0, "Seed of the run: the same seed gives the same run", min=0)
 _SPEED = ParamSpec("speed", float, 1.0, "Virtual seconds per wall second in the TUI", parse=_positive)
 _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless", parse=_positive)
-RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out")
+RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out", "events_out", "series_out")
 
 
 class UsageProblem(Exception):
@@ -93,6 +95,7 @@ run_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(run_app, name="run")
+app.add_typer(sweep_app, name="sweep")
 app.command("control", help="Steer runs over MQTT (retained constraints), or watch their telemetry.")(
     mqtt_control.control
 )
@@ -170,6 +173,7 @@ def _runner_options(scenario: Scenario) -> list[inspect.Parameter]:
                 None, "--metrics-out", metavar="FILE.json", help="Write the metrics here (headless)"
             ),
         ),
+        *recording_options(),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -184,6 +188,8 @@ def run_command(
     headless: bool,
     duration: str | None,
     metrics_out: str | None,
+    events_out: str | None = None,
+    series_out: str | None = None,
     mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
@@ -191,18 +197,26 @@ def run_command(
     seed_value = _SEED.convert(seed)
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
+    recorders = make_recorders(events_out, series_out)
     tui = not headless and sys.stdout.isatty()
+    if recorders and (tui or mqtt is not None):
+        raise UsageProblem(
+            "--events-out and --series-out are for headless runs without --mqtt: add --headless"
+        )
     horizon = None if tui else resolve_duration(scenario, duration_value)
     if metrics_out == "":
         raise OutputError("--metrics-out", "''", "give a file path")
-    outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(params)])
+    outputs = check_outputs([
+        ("--metrics-out", metrics_out), ("--events-out", events_out), ("--series-out", series_out),
+        *artifacts.output_options(params),
+    ])
     check_memory(scenario, params)
     out = outputs.get("--metrics-out")
     # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
     remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
     if tui:
         return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote)
-    return _run_headless(scenario, params, seed_value, horizon, out, outputs, remote, speed_value)
+    return _run_headless(scenario, params, seed_value, horizon, out, outputs, remote, speed_value, recorders)
 
 
 def _open_tui(
@@ -235,6 +249,7 @@ def _run_headless(
     outputs: dict[str, Output],
     remote: Any = None,
     speed: float = 1.0,
+    recorders: list[Any] | None = None,
 ) -> int:
     err = Console(stderr=True)
     failures: list[OutputWriteError] = []
@@ -271,6 +286,7 @@ def _run_headless(
                         stop=signals.stop,
                         failures=log,
                         outputs=outputs,
+                        recorders=recorders or (),
                     )
         except OutputsFailed as failed:
             assert failed.record is not None

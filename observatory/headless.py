@@ -10,9 +10,9 @@ whether it was asked to stop.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 from engine import Engine
 from observatory import artifacts, metrics
@@ -22,7 +22,7 @@ from observatory.failures import FailureLog
 from observatory.memory import check_memory
 from observatory.outputs import Output, OutputsFailed, check_outputs
 from observatory.watchdog import Watchdog
-from scenarios.framework import Scenario
+from scenarios.framework import Scenario, World
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
 
@@ -43,6 +43,7 @@ def run_headless(
     slice_steps: int = SLICE_STEPS,
     failures: FailureLog | None = None,
     outputs: dict[str, Output] | None = None,
+    recorders: Sequence[Recorder] = (),
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -58,8 +59,10 @@ def run_headless(
     stall or livelock ends the run with its line in ``run_error``. Artifact
     files the parameters ask for (``*_out`` parameters, checked before the
     world is built unless ``outputs`` holds them checked already) are
-    written at the end either way; if some cannot be, ``OutputsFailed``
-    carries the record.
+    written at the end either way, and so are the ``recorders``' files
+    (``--events-out``, ``--series-out``): each is started before the world
+    is built, told after each slice, and finished after the run. If some
+    artifact cannot be written, ``OutputsFailed`` carries the record.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -71,10 +74,14 @@ def run_headless(
     check_memory(scenario, params)
     engine = Engine(seed)
     failures = (failures or FailureLog()).attach(engine)
+    for recorder in recorders:
+        recorder.start(engine)
     try:
         world = checked_world(scenario, scenario.build(engine, params))
-    except Exception:
-        engine.close()  # a failed build leaves no unawaited coroutines behind
+    except BaseException as error:
+        _abort(recorders)
+        if isinstance(error, Exception):
+            engine.close()  # a failed build leaves no unawaited coroutines behind
         raise
     watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
@@ -92,14 +99,21 @@ def run_headless(
                     ended = finished and not stuck
                     fraction = _fraction(scenario, world.progress(), engine.now, horizon, ended)
                     progress(engine.now, fraction)
+                for recorder in recorders:
+                    recorder.after_slice()
                 if finished or stuck:
                     break
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException:
+        _abort(recorders)
+        raise
     wall_time = perf_counter() - started
     try:
         record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
         record["run_error"] = watchdog.problem
+        for recorder in recorders:
+            recorder.finish(engine, world)
         try:
             artifacts.save(world, params, outputs)
         except OutputsFailed as failed:
@@ -108,6 +122,20 @@ def run_headless(
     finally:
         engine.close()
     return record
+
+
+class Recorder(Protocol):
+    """Something that writes a file from a run as it goes (see observatory.event_file)."""
+
+    def start(self, engine: Engine) -> None: ...
+    def after_slice(self) -> None: ...
+    def finish(self, engine: Engine, world: World) -> None: ...
+    def abort(self) -> None: ...
+
+
+def _abort(recorders: Sequence[Recorder]) -> None:
+    for recorder in recorders:
+        recorder.abort()
 
 
 def resolve_duration(scenario: Scenario, duration: float | None) -> float | None:

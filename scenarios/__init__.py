@@ -3,18 +3,22 @@
 A scenario author needs ``Scenario``, ``World`` (or ``TaskStateWorld``),
 ``State``, ``Series``, ``Limit``, ``param`` (``limit_param`` for an optional
 limit, ``duration`` for a distribution), ``Distribution`` and
-``grid_neighbours`` from here, and ``engine``.
+``grid_neighbours`` from here, and ``engine``; ``Theory``
+(scenarios.framework) declares exact values of metrics, as ``QUEUE_THEORY``
+does for closed queues.
 """
 
 from scenarios.distributions import Distribution, duration
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.neighbours import NEIGHBOURHOODS, grid_neighbours
 from scenarios.params import ParamError, limit_param, param, parse_limit, parse_params, specs
+from scenarios.queueing import QUEUE_THEORY
 from scenarios.registry import ScenarioError, installed, load
 from scenarios.task_states import TaskStateWorld
 
 __all__ = [
     "NEIGHBOURHOODS",
+    "QUEUE_THEORY",
     "Distribution",
     "Limit",
     "ParamError",

@@ -10,7 +10,7 @@ freed slot to the longest waiter, so the red (blocked) cells turn white
 from dataclasses import dataclass
 
 from engine import Agent, Engine
-from scenarios import Distribution, Limit, Scenario, State, TaskStateWorld, duration, param
+from scenarios import QUEUE_THEORY, Distribution, Limit, Scenario, State, TaskStateWorld, duration, param
 
 
 @dataclass(frozen=True)
@@ -47,4 +47,4 @@ def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
 
 # footprint: memory per agent at its peak (agent, coroutine, task, events), measured 4.8 kB.
 SCENARIO = Scenario("bottleneck", "Agents think, then queue for a few slots of work", BottleneckParams, build,
-                    footprint=lambda p: (p.agents * 5_000, f"--agents {p.agents}"))
+                    footprint=lambda p: (p.agents * 5_000, f"--agents {p.agents}"), theory=QUEUE_THEORY)

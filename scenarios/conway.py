@@ -360,4 +360,5 @@ SCENARIO = Scenario(
     build=build,
     stops_itself=True,
     footprint=footprint,
+    headline=("population_final", "logic_errors", "drift_errors"),
 )

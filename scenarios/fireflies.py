@@ -252,4 +252,5 @@ SCENARIO = Scenario(
     build=build,
     default_duration=300.0,
     footprint=footprint,
+    headline=("order_parameter_final", "flashes"),
 )

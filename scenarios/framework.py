@@ -214,6 +214,19 @@ class World:
 
 
 @dataclass(frozen=True)
+class Theory:
+    """Exact values some metrics take for given parameters, where a model's theory knows them.
+
+    ``exact(params)`` returns ``{metric: value}`` for parameters the theory
+    covers and None (or leaves a metric out) where it does not; ``metrics``
+    names every metric it may give, so a sweep's table has a column for each.
+    """
+
+    metrics: tuple[str, ...]
+    exact: Callable[[Any], dict[str, float] | None]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A scenario's declaration; the CLI and TUI need nothing else.
 
@@ -222,6 +235,8 @@ class Scenario:
     ``footprint(params)``, if given, estimates the memory a run needs:
     ``(bytes, the options that set its size, as typed)``, so a run that
     cannot fit is refused before it is built.
+    ``headline`` names the metrics a sweep's summary shows by default;
+    ``theory`` gives exact values of metrics where they are known.
     """
 
     name: str
@@ -231,3 +246,5 @@ class Scenario:
     stops_itself: bool = False
     default_duration: float | None = None
     footprint: Callable[[Any], tuple[int, str]] | None = None
+    headline: tuple[str, ...] = ()
+    theory: Theory | None = None

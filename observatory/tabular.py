@@ -1,0 +1,116 @@
+"""Tables on disk: Parquet or CSV chosen by the file's extension, written safely.
+
+Regular files are written through a temporary file and a rename, so a
+reader (or a crash) sees the old file or a whole new one. A device or FIFO
+(``/dev/stdout``, a named pipe) cannot be renamed onto: it gets the bytes
+straight through, once.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import IO
+
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from observatory.files import write_atomically
+from scenarios.params import ParamError
+
+FORMS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+
+
+def table_format(option: str, text: str) -> str:
+    """The format a path's extension asks for, or a ParamError naming ``option``."""
+    form = FORMS.get(Path(text).suffix.lower())
+    if form is None or not text:
+        raise ParamError(option, f"{text!r} is not valid: use a file path ending in .parquet or .csv")
+    return form
+
+
+def check_path(option: str, text: str) -> Path:
+    """A table path that can be written: known extension, existing directory, not a directory."""
+    table_format(option, text)
+    path = Path(text)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir() or not parent.is_dir():
+        raise ParamError(option, f"{text!r} is not valid: use a file path in an existing directory")
+    return path
+
+
+def is_regular(path: Path) -> bool:
+    """True for a regular file or a path that does not exist yet (both get atomic writes)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return True
+
+
+def _fill(table: pa.Table, form: str, out: IO[bytes]) -> None:
+    if form == "parquet":
+        pq.write_table(table, out)
+    else:
+        pa_csv.write_csv(table, out)
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    """Write the whole table to ``path`` in the format its extension names."""
+    form = table_format("out", str(path))
+    if is_regular(path):
+        write_atomically(path, lambda out: _fill(table, form, out))
+        return
+    with open(path, "wb") as out:
+        _fill(table, form, out)
+
+
+def read_table(path: Path, schema: pa.Schema | None = None) -> pa.Table:
+    """Read a table written by ``write_table``; CSV columns get ``schema``'s types where named."""
+    if table_format("out", str(path)) == "parquet":
+        return pq.read_table(path)
+    types = {f.name: f.type for f in schema} if schema is not None else None
+    options = pa_csv.ConvertOptions(
+        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False
+    )
+    return pa_csv.read_csv(path, convert_options=options)
+
+
+class TableStream:
+    """Record batches appended to one file as they fill; the file is whole once ``close`` returns.
+
+    For a regular file the batches go to a temporary file beside it that is
+    renamed into place on ``close`` (``abort`` removes it instead).
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, option: str) -> None:
+        self.form = table_format(option, str(path))
+        self.path = path
+        self.temp: Path | None = None
+        target = path
+        if is_regular(path):
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+            os.close(fd)
+            self.temp = target = Path(name)
+        if self.form == "parquet":
+            self._writer: pq.ParquetWriter | pa_csv.CSVWriter = pq.ParquetWriter(target, schema)
+        else:
+            self._writer = pa_csv.CSVWriter(str(target), schema)
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self._writer.write_batch(batch)
+
+    def close(self) -> None:
+        self._writer.close()
+        if self.temp is not None:
+            mask = os.umask(0)
+            os.umask(mask)
+            os.chmod(self.temp, 0o666 & ~mask)
+            os.replace(self.temp, self.path)
+
+    def abort(self) -> None:
+        self._writer.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
