@@ -14,6 +14,7 @@ import inspect
 import os
 import sys
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,12 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from observatory import metrics
+from engine.commands import AppliedCommand
+from observatory import metrics, runfile
+from observatory.branches import MAIN
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
 from observatory.report import progress_bar, summary
+from observatory.runfile import RunFileError, RunWriter
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -47,7 +51,8 @@ def _positive(text: str) -> float:
 _SEED = ParamSpec("seed", int, 0, "Seed of the run: the same seed gives the same run", min=0)
 _SPEED = ParamSpec("speed", float, 1.0, "Virtual seconds per wall second in the TUI", parse=_positive)
 _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless", parse=_positive)
-RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out")
+_UNTIL = ParamSpec("until", float, None, "Virtual time to stop the replay at", parse=_positive)
+RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out", "record")
 
 
 class UsageProblem(Exception):
@@ -97,6 +102,37 @@ def list_scenarios() -> None:
     console = Console()
     console.print(table)
     console.print("Options of one: observatory run NAME --help")
+
+
+@app.command("replay")
+def replay(
+    file: str = typer.Argument(..., metavar="FILE.jsonl", help="A run file written by run --record"),
+    headless: bool = typer.Option(False, "--headless", help="Replay as fast as possible, no TUI"),
+    metrics_out: str | None = typer.Option(
+        None, "--metrics-out", metavar="FILE.json", help="Write the metrics here"
+    ),
+    until: str | None = typer.Option(
+        None, "--until", metavar="SIM_SECONDS", help="Stop at this virtual time"
+    ),
+    branch: str | None = typer.Option(None, "--branch", metavar="NAME", help="The branch to replay (main)"),
+    force: bool = typer.Option(False, "--force", help="Replay even if the scenario file changed"),
+    speed: str = typer.Option("1", "--speed", metavar="NUMBER", help=_SPEED.help),
+) -> int:
+    """Run a recorded run again: the same commands at the same virtual times, the same results."""
+    from observatory import replay as replaying
+
+    until_value = None if until is None else _UNTIL.convert(until)
+    speed_value = _SPEED.convert(speed)
+    out = _metrics_path(metrics_out)
+    plan = replaying.plan(file, branch=branch, until=until_value, force=force)
+    for note in plan.notes:
+        print(f"observatory: warning: {note}", file=sys.stderr)
+    if not headless and sys.stdout.isatty():
+        return _open_tui(plan.scenario, plan.params, plan.seed, speed_value, out, replay=plan)
+    code = _run_headless(
+        plan.scenario, plan.params, plan.seed, plan.horizon, out, commands=plan.commands, expect=plan.expected
+    )
+    return code
 
 
 def scenario_command(scenario: Scenario, invoked_as: str) -> Any:
@@ -156,6 +192,13 @@ def _runner_options(scenario: Scenario) -> list[inspect.Parameter]:
                 None, "--metrics-out", metavar="FILE.json", help="Write the metrics here (headless)"
             ),
         ),
+        (
+            "record",
+            str | None,
+            typer.Option(
+                None, "--record", metavar="FILE.jsonl", help="Record the run (commands, branches) for replay"
+            ),
+        ),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -170,6 +213,7 @@ def run_command(
     headless: bool,
     duration: str | None,
     metrics_out: str | None,
+    record: str | None = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
@@ -177,10 +221,17 @@ def run_command(
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
     out = _metrics_path(metrics_out)
-    if not headless and sys.stdout.isatty():
-        return _open_tui(scenario, params, seed_value, speed_value, out)
-    horizon = resolve_duration(scenario, duration_value)
-    return _run_headless(scenario, params, seed_value, horizon, out)
+    record_path = runfile.check_record_path(record)
+    tui = not headless and sys.stdout.isatty()
+    horizon = None if tui else resolve_duration(scenario, duration_value)
+    writer = None if record_path is None else runfile.RunWriter(record_path, scenario, params, seed_value)
+    try:
+        if tui:
+            return _open_tui(scenario, params, seed_value, speed_value, out, writer)
+        return _run_headless(scenario, params, seed_value, horizon, out, writer)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _metrics_path(text: str | None) -> Path | None:
@@ -194,18 +245,36 @@ def _metrics_path(text: str | None) -> Path | None:
     return path
 
 
-def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None) -> int:
+def _open_tui(
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    out: Path | None,
+    writer: RunWriter | None = None,
+    replay: Any = None,
+) -> int:
     try:
         from observatory.tui.app import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out)
+    extra = {k: v for k, v in (("recorder", writer), ("replay", replay)) if v is not None}
+    run_tui(scenario, params, seed, speed, metrics_out=out, **extra)
     return 0
 
 
-def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
+def _run_headless(
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    horizon: float | None,
+    out: Path | None,
+    writer: RunWriter | None = None,
+    commands: Sequence[AppliedCommand] = (),
+    expect: dict[str, Any] | None = None,
+) -> int:
     err = Console(stderr=True)
     with interrupt_flag() as stop:
         if not err.is_terminal:
@@ -216,11 +285,31 @@ def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | N
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
-            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
+            on_command = None if writer is None else writer.on_main
+            record = run_headless(
+                scenario, params, seed, horizon, progress=update, stop=stop.is_set,
+                commands=commands, on_command=on_command,
+            )
+    if writer is not None:
+        writer.end(MAIN, record, horizon)
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
+    if expect is not None and not record["interrupted"]:
+        return _compare_with_record(record, expect)
     return 130 if record["interrupted"] else 0
+
+
+def _compare_with_record(record: dict[str, Any], expect: dict[str, Any]) -> int:
+    """After a replay: say whether it reproduced the recorded metrics (exit 1 if not)."""
+    from observatory.replay import differences
+
+    differ = differences(record, expect)
+    if differ:
+        _fail(f"the replay differs from the record in {', '.join(differ)}")
+        return 1
+    print("replay: metrics identical to the record (except wall_time)", file=sys.stderr)
+    return 0
 
 
 def _fail(message: str) -> None:
@@ -232,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="observatory", standalone_mode=False)
-    except (ParamError, ScenarioError, UsageProblem) as error:
+    except (ParamError, ScenarioError, UsageProblem, RunFileError) as error:
         _fail(str(error))
         return 2
     except _CLICK_ERROR as error:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from time import perf_counter
 from typing import Any
 
 from engine import Engine
+from engine.commands import AppliedCommand
 from observatory import artifacts, metrics
 from observatory.collector import survivors_frozen
 from scenarios.framework import Scenario
@@ -39,6 +40,8 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    commands: Sequence[AppliedCommand] = (),
+    on_command: Callable[[AppliedCommand], None] | None = None,
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -49,7 +52,9 @@ def run_headless(
     ``progress(sim_time, fraction)`` is called after each slice; when
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
-    between those checks. Artifact files the parameters ask for are
+    between those checks. ``commands`` (a replayed record's) are applied at
+    their virtual times; ``on_command`` sees each command as it is applied
+    (a run file's writer). Artifact files the parameters ask for are
     written at the end either way.
     """
     if isinstance(scenario, str):
@@ -59,6 +64,10 @@ def run_headless(
     horizon = resolve_duration(scenario, duration)
     engine = Engine(seed)
     world = scenario.build(engine, params)
+    if on_command is not None:
+        engine.watch_commands(on_command)
+    for applied in commands:
+        engine.schedule(applied.time, applied.command)
     started = perf_counter()
     interrupted = False
     try:

@@ -29,6 +29,9 @@ from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
+from observatory.history import History
+from observatory.replay import ReplayPlan
+from observatory.runfile import RunWriter
 from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -96,8 +99,10 @@ class ObservatoryApp(App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        history: History | None = None,
     ) -> None:
         super().__init__()
+        self.history = history if history is not None else History()
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -126,13 +131,16 @@ class ObservatoryApp(App[None]):
         self.run_started = perf_counter()
         self.engine = Engine(seed)
         self.world: World = self.scenario.build(self.engine, self.params)
+        self.history.attach(self.engine)
         if run_to is not None:
             self.engine.run(until=run_to)
+            self.history.reached(self.engine.now)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
         if paused:
             self.pacer.pause()
 
     def _restart(self, seed: int) -> None:
+        self.history.restart(self.engine)
         self._build(seed, self.pacer.speed, paused=self.pacer.paused)
         collect_and_freeze()  # the old world is garbage now; collect it before freezing the new one
         self.grid.reset(self.world.shape)
@@ -153,6 +161,7 @@ class ObservatoryApp(App[None]):
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
                 self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                self.history.reached(self.engine.now)
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
@@ -202,6 +211,7 @@ class ObservatoryApp(App[None]):
 
     def on_unmount(self) -> None:
         self.ticker.stop()
+        self.settle()
         self.engine.close()
         self._collector.close()
 
@@ -306,6 +316,7 @@ class ObservatoryApp(App[None]):
             self.pacer.pause()
             self._pace_frames()
         self.pacer.step()
+        self.history.reached(self.engine.now)
         self._stale = True
         self._frame()
         self._update_panels()
@@ -336,20 +347,33 @@ class ObservatoryApp(App[None]):
         do anyway, so it changes nothing in the run.
         """
         try:
-            self.engine.submit(command)
+            command = self.engine.check(command)
         except CommandError as error:
             self.notify(str(error), severity="error")
             return
-        if not self.engine.kernel.instant_done():
-            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
+        forked = self.history.before_live(self.engine)  # a command in the past starts a branch
+        self.engine.submit(command)
+        self.settle()
+        if forked is not None:
+            self.notify(f"branch {forked.name} from {forked.parent} at t = {forked.at:g} s")
         self._stale = True
         self._frame()
         self._update_panels()
+
+    def settle(self) -> None:
+        """Compute the rest of the current instant: a run stops, records and rewinds at instant ends."""
+        if not self.engine.kernel.instant_done():
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
+        self.history.reached(self.engine.now)
 
     def action_restart(self) -> None:
         self._restart(self.seed)
 
     def action_new_seed(self) -> None:
+        if self.history.recorder is not None:
+            self.notify("recording: a new seed is another run; quit, run with --seed", severity="warning")
+            return
+        self.history = History()  # another run: its branches start afresh
         self._restart(self.seed + 1)
 
     def action_help(self) -> None:
@@ -379,22 +403,39 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_tui(
-    scenario: Scenario, params: Any, seed: int, speed: float, metrics_out: Path | None = None
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    metrics_out: Path | None = None,
+    recorder: RunWriter | None = None,
+    replay: ReplayPlan | None = None,
 ) -> None:
-    """Open the TUI on a scenario run; returns when the user quits.
+    """Open the TUI on a scenario run (or a replayed one); returns when the user quits.
 
     On the way out, however the app ends, the current run's metrics go to
-    ``metrics_out`` (if given) and the files its parameters ask for are saved.
+    ``metrics_out`` (if given) and to the run file's end lines, and the files
+    its parameters ask for are saved.
     """
-    app = ObservatoryApp(scenario, params, seed, speed)
+    history = History(recorder=recorder)
+    if replay is not None:
+        history = History(replay.tree, replay.branch, recorder)
+    app = ObservatoryApp(scenario, params, seed, speed, history=history)
     try:
         app.run()
     finally:
-        if metrics_out is not None:
-            wall = perf_counter() - app.run_started
-            record = metrics.collect(scenario, params, app.seed, app.engine, app.world, wall)
-            metrics.write(record, metrics_out)
+        finish(app, metrics_out)
         artifacts.save(app.world, params)
+
+
+def finish(app: ObservatoryApp, metrics_out: Path | None = None) -> dict[str, Any]:
+    """After the app has ended: the run's metrics to ``metrics_out`` and to the run file's end lines."""
+    wall = perf_counter() - app.run_started
+    record = metrics.collect(app.scenario, app.params, app.seed, app.engine, app.world, wall)
+    app.history.end(record)
+    if metrics_out is not None:
+        metrics.write(record, metrics_out)
+    return record
 
 
 def _or_none(value: object) -> str:
