@@ -17,8 +17,8 @@ from typing import Any
 
 from engine import Engine
 from engine.commands import AppliedCommand
-from engine.kernel import Timer
 from observatory.branches import MAIN, Branch, BranchTree
+from observatory.rewind import Line
 from observatory.runfile import RunWriter
 
 
@@ -32,7 +32,7 @@ class History:
         self.branch = branch
         self.recorder = recorder
         self._expected: deque[AppliedCommand] = deque()
-        self._timers: list[tuple[AppliedCommand, Timer]] = []
+        self.line: Line | None = None
         self._unwatch: Callable[[], None] | None = None
         self.on_fork: Callable[[Branch], None] | None = None
         if recorder is not None:  # branches read from a file being replayed go into the new record too
@@ -46,30 +46,34 @@ class History:
     def current(self) -> Branch:
         return self.tree[self.branch]
 
-    def attach(self, engine: Engine, branch: str | None = None) -> None:
-        """Make ``engine`` (fresh, or at an instant where the branch's past matches) run ``branch``.
+    def attach(self, line: Line, branch: str | None = None) -> None:
+        """Make ``line`` (fresh, or at an instant where the branch's past matches) the one on screen.
 
-        Commands of the branch later than ``engine.now`` are scheduled; the
+        Its commands of the branch later than now are scheduled; the
         engine's applied commands so far must be the branch's up to now.
         """
         self.detach()
         if branch is not None:
             self.branch = branch
-        done = len(engine.commands)
-        pending = self.tree.commands_of(self.branch)[done:]
-        self._expected = deque(pending)
-        self._timers = [(a, engine.schedule(a.time, a.command)) for a in pending]
-        self._unwatch = engine.watch_commands(self._applied)
+        self.line = line
+        self._expected = deque(line.follow(self.tree.commands_of(self.branch)))
+        self._unwatch = line.engine.watch_commands(self._applied)
 
     def detach(self) -> None:
-        """Stop following the engine on screen (its scheduled commands are cancelled)."""
+        """Stop following the line on screen (it keeps its scheduled commands)."""
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None
-        for _, timer in self._timers:
-            timer.cancel()
-        self._timers = []
         self._expected.clear()
+        self.line = None
+
+    def branch_points(self) -> tuple[float, ...]:
+        """Instants where the branch on screen left its ancestors, or where others leave it."""
+        lineage = self.tree.lineage(self.branch)
+        points = {
+            b.at for b in self.tree if b.parent is not None and (b.name in lineage or b.parent in lineage)
+        }
+        return tuple(sorted(points))
 
     def reached(self, now: float) -> None:
         """The engine on screen got to ``now``: the branch's furthest instant moves on."""
@@ -88,11 +92,8 @@ class History:
             return None
         branch = self.tree.fork(self.branch, now, name)
         self.branch = branch.name
-        keep = [(a, t) for a, t in self._timers if a.time <= now]
-        for a, timer in self._timers:
-            if a.time > now:
-                timer.cancel()
-        self._timers = keep
+        if self.line is not None:
+            self.line.withdraw_after(now)
         self._expected = deque(a for a in self._expected if a.time <= now)
         if self.recorder is not None:
             self.recorder.branch(branch)
@@ -104,7 +105,6 @@ class History:
         """Before the run starts again from 0 as its parameters say: a branch at 0 keeps the old path."""
         self.reached(engine.now)
         if self.current.furthest > 0 and self.tree.commands_of(self.branch):
-            self.detach()
             branch = self.tree.fork(self.branch, 0.0)
             self.branch = branch.name
             if self.recorder is not None:

@@ -31,6 +31,7 @@ from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.history import History
 from observatory.replay import ReplayPlan
+from observatory.rewind import Line
 from observatory.runfile import RunWriter
 from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
@@ -39,8 +40,10 @@ from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
 from observatory.tui.plot import Plot
+from observatory.tui.rewinder import Rewinder
 from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.timeline import Timeline
 from observatory.tui.watch import AgentWatch
 from scenarios import Scenario, World
 
@@ -71,6 +74,7 @@ class ObservatoryApp(App[None]):
     Screen { layout: horizontal; }
     #grid { width: 1fr; height: 1fr; }
     #side { width: 46; height: 1fr; }
+    #bottom { dock: bottom; height: 2; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -82,6 +86,10 @@ class ObservatoryApp(App[None]):
         Binding("left_square_bracket", "limit(-1)", "-1", key_display="["),
         Binding("right_curly_bracket", "limit(10)", "+10", key_display="}"),
         Binding("left_curly_bracket", "limit(-10)", "-10", key_display="{"),
+        Binding("less_than_sign", "seek(-10)", "-10 s", key_display="<"),
+        Binding("greater_than_sign", "seek(10)", "+10 s", key_display=">"),
+        Binding("home", "seek_home", "t=0"),
+        Binding("escape", "cancel_seek", "cancel seek", show=False),
         Binding("r", "restart", "restart"),
         Binding("n", "new_seed", "new seed"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -116,6 +124,7 @@ class ObservatoryApp(App[None]):
         self._stale = True
         self._collector = ExitStack()  # garbage-collection policy while mounted
         self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
+        self.rewinder = Rewinder(self)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
     # -- the run -------------------------------------------------------------------
@@ -129,9 +138,10 @@ class ObservatoryApp(App[None]):
             self.engine.close()
         self.seed = seed
         self.run_started = perf_counter()
-        self.engine = Engine(seed)
-        self.world: World = self.scenario.build(self.engine, self.params)
-        self.history.attach(self.engine)
+        line = Line(self.scenario, self.params, seed)
+        self.engine: Engine = line.engine
+        self.world: World = line.world
+        self.history.attach(line)
         if run_to is not None:
             self.engine.run(until=run_to)
             self.history.reached(self.engine.now)
@@ -140,6 +150,7 @@ class ObservatoryApp(App[None]):
             self.pacer.pause()
 
     def _restart(self, seed: int) -> None:
+        self.rewinder.cancel()
         self.history.restart(self.engine)
         self._build(seed, self.pacer.speed, paused=self.pacer.paused)
         collect_and_freeze()  # the old world is garbage now; collect it before freezing the new one
@@ -152,6 +163,10 @@ class ObservatoryApp(App[None]):
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
+        if self.rewinder.frame():  # a seek computes: the screen stands still meanwhile
+            self._last_frame = now
+            self.timeline.show(self.rewinder.info())
+            return
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -161,6 +176,7 @@ class ObservatoryApp(App[None]):
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
                 self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                self.rewinder.ran(time.perf_counter() - now)
                 self.history.reached(self.engine.now)
             self._stale = True
         if self._stale:
@@ -184,6 +200,7 @@ class ObservatoryApp(App[None]):
         self.legend = Legend(id="legend")
         self.plot = Plot(id="plot")
         self.inspector = Inspector(id="inspector")
+        self.timeline = Timeline(id="timeline")
         self.grid.direct.feed = self.feed
         yield self.grid
         with Vertical(id="side"):
@@ -191,7 +208,9 @@ class ObservatoryApp(App[None]):
             yield self.legend
             yield self.plot
             yield self.inspector
-        yield Footer()
+        with Vertical(id="bottom"):
+            yield self.timeline
+            yield Footer()
 
     def get_default_screen(self) -> Screen:
         """The main screen writes only the changed spans of each line (see ``spans``)."""
@@ -232,6 +251,7 @@ class ObservatoryApp(App[None]):
         self.legend.show(self.world.counts())
         self.plot.show(self.world.series())
         self._show_position()
+        self.timeline.show(self.rewinder.info())
         if self._watch is not None:
             self.inspector.show(self._agent_view(self._watch.agent))
 
@@ -346,6 +366,9 @@ class ObservatoryApp(App[None]):
         so a paused screen shows the change; that is work the next step would
         do anyway, so it changes nothing in the run.
         """
+        if self.rewinder.seeking:
+            self.notify("a seek is computing: wait for it or press escape", severity="warning")
+            return
         try:
             command = self.engine.check(command)
         except CommandError as error:
@@ -359,6 +382,45 @@ class ObservatoryApp(App[None]):
         self._stale = True
         self._frame()
         self._update_panels()
+
+    def action_seek(self, delta: float) -> None:
+        job = self.rewinder.job
+        self.rewinder.seek((job.target if job is not None else self.engine.now) + delta)
+
+    def action_seek_home(self) -> None:
+        self.rewinder.seek(0.0)
+
+    def action_cancel_seek(self) -> None:
+        self.rewinder.cancel()
+        self._update_panels()
+
+    def on_timeline_seek(self, message: Timeline.Seek) -> None:
+        self.rewinder.seek(message.time)
+
+    def show_line(self, line: Line) -> None:
+        """Put another engine on screen (after a seek): same scenario, same grid, another instant."""
+        watched = self.selected
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self.engine, self.world = line.engine, line.world
+        paused = self.pacer.paused
+        self.pacer = Pacer(self.engine, self.pacer.speed, slice_steps=SLICE_STEPS)
+        if paused:
+            self.pacer.pause()
+        if watched is not None:
+            self.select(watched)
+
+    def after_seek(self) -> None:
+        self.pacer.speed = self.pacer.speed  # virtual time follows the wall clock from here
+        self._stale = True
+        self._frame()
+        self._update_panels()
+
+    def record(self) -> dict[str, Any]:
+        """The metrics record of the run on screen, now."""
+        wall = perf_counter() - self.run_started
+        return metrics.collect(self.scenario, self.params, self.seed, self.engine, self.world, wall)
 
     def settle(self) -> None:
         """Compute the rest of the current instant: a run stops, records and rewinds at instant ends."""
@@ -374,7 +436,9 @@ class ObservatoryApp(App[None]):
             self.notify("recording: a new seed is another run; quit, run with --seed", severity="warning")
             return
         self.history = History()  # another run: its branches start afresh
-        self._restart(self.seed + 1)
+        self.seed += 1
+        self.rewinder.reset()
+        self._restart(self.seed)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -430,8 +494,7 @@ def run_tui(
 
 def finish(app: ObservatoryApp, metrics_out: Path | None = None) -> dict[str, Any]:
     """After the app has ended: the run's metrics to ``metrics_out`` and to the run file's end lines."""
-    wall = perf_counter() - app.run_started
-    record = metrics.collect(app.scenario, app.params, app.seed, app.engine, app.world, wall)
+    record = app.record()
     app.history.end(record)
     if metrics_out is not None:
         metrics.write(record, metrics_out)
