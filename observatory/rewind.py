@@ -103,15 +103,17 @@ class Seek:
 
     def advance(self, budget: float) -> bool:
         """Compute for at most about ``budget`` wall seconds; True when the target is reached."""
-        start = perf_counter()
-        engine = self.line.engine
+        start = last = perf_counter()
+        line, engine, measure = self.line, self.line.engine, self.measure
         while not self.done:
             engine.run(until=self.target, max_steps=STEPS)
-            if perf_counter() - start >= budget:
+            now = perf_counter()
+            line.cost += now - last
+            last = now
+            if measure is not None:
+                measure(engine.now, line.cost)
+            if now - start >= budget:
                 break
-        self.line.cost += perf_counter() - start
-        if self.measure is not None:
-            self.measure(self.line.now, self.line.cost)
         return self.done
 
 
@@ -181,8 +183,8 @@ class Lines:
 
     def _gap(self, commands: list[AppliedCommand], furthest: float) -> float | None:
         """The instant of the next checkpoint to build (None: every seek is cheap enough)."""
-        if not self.profile:
-            return None
+        if not self.profile or len(self.parked) >= MAX_PARKED:
+            return None  # nothing measured yet, or no room for another
         times = sorted({0.0, *(x.now for x in self.parked if x.fits(commands))})
         # The first stretch between neighbours that costs too much to recompute, by the profile.
         for start, end in zip(times, [*times[1:], furthest], strict=True):
