@@ -33,6 +33,8 @@ class Branch:
     # Read from a run file's end line: the horizon the branch was run to (None: the scenario's end).
     until: float | None = None
     ended: bool = False
+    # The headline series at ``furthest`` as (name, times, values), kept when the branch was left there.
+    series: tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...] = ()
 
 
 class BranchTree:

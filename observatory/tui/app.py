@@ -33,7 +33,9 @@ from observatory.history import History
 from observatory.replay import ReplayPlan
 from observatory.rewind import Line
 from observatory.runfile import RunWriter
+from observatory.tui.branch_list import BranchList
 from observatory.tui.clock import FrameTicker
+from observatory.tui.compare import CompareScreen
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
@@ -90,6 +92,8 @@ class ObservatoryApp(App[None]):
         Binding("greater_than_sign", "seek(10)", "+10 s", key_display=">"),
         Binding("home", "seek_home", "t=0"),
         Binding("escape", "cancel_seek", "cancel seek", show=False),
+        Binding("b", "branches", "branches"),
+        Binding("c", "compare", "compare"),
         Binding("r", "restart", "restart"),
         Binding("n", "new_seed", "new seed"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -394,6 +398,20 @@ class ObservatoryApp(App[None]):
         self.rewinder.cancel()
         self._update_panels()
 
+    def action_branches(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name is not None and name != self.history.branch:
+                self.rewinder.switch(name)
+
+        self.push_screen(BranchList(self.rewinder.rows()), chosen)
+
+    def action_compare(self) -> None:
+        other = self.rewinder.partner()
+        if other is None:
+            self.notify("one branch only: go back (<), change something: a branch", severity="warning")
+            return
+        self.push_screen(CompareScreen(*self.rewinder.sides(other)))
+
     def on_timeline_seek(self, message: Timeline.Seek) -> None:
         self.rewinder.seek(message.time)
 
@@ -456,6 +474,11 @@ class ObservatoryApp(App[None]):
         yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
         yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
         yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
+        yield SystemCommand("Back 10 s", "Seek 10 virtual s back (<)", lambda: self.action_seek(-10))
+        yield SystemCommand("Forward 10 s", "Seek 10 virtual s on (>)", lambda: self.action_seek(10))
+        yield SystemCommand("Go to t = 0", "Seek to the start (home)", self.action_seek_home)
+        yield SystemCommand("Branches", "List the branches, switch to one (b)", self.action_branches)
+        yield SystemCommand("Compare branches", "This branch beside its parent (c)", self.action_compare)
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)

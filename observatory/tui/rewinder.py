@@ -11,10 +11,14 @@ Between seeks, spare time builds checkpoints.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from observatory.metrics import COMMON_KEYS
 from observatory.rewind import Line, Lines, Seek
+from observatory.tui.branch_list import BranchRow
+from observatory.tui.compare import Side
 from observatory.tui.timeline import TimelineInfo
+from scenarios.framework import World
 
 if TYPE_CHECKING:
     from observatory.tui.app import ObservatoryApp
@@ -54,9 +58,7 @@ class Rewinder:
         app.settle()
         line = history.line
         assert line is not None
-        branch = history.current
-        if line.now >= branch.furthest:
-            branch.record = app.record()  # its headline metrics, for the branch list
+        self._keep_furthest()
         if app.world.done and target > line.now:
             return  # the scenario has ended: nothing further to compute
         if target >= line.now:
@@ -70,8 +72,7 @@ class Rewinder:
         history = self.app.history
         self.cancel()
         self.app.settle()
-        if history.line is not None and history.line.now >= history.current.furthest:
-            history.current.record = self.app.record()
+        self._keep_furthest()
         target = history.tree[branch].furthest
         commands = history.tree.commands_of(branch)
         line = history.line
@@ -131,6 +132,54 @@ class Rewinder:
             seeking=seeking,
         )
 
+    def _keep_furthest(self) -> None:
+        """Leaving the branch's furthest instant: keep its metrics and series there (list, compare)."""
+        history = self.app.history
+        if history.line is not None and history.line.now >= history.current.furthest:
+            history.current.record = self.app.record()
+            history.current.series = series_of(self.app.world)
+
+    # -- what the branch list and compare show ----------------------------------------
+
+    def rows(self) -> list[BranchRow]:
+        history = self.app.history
+        out = []
+        for b in history.tree:
+            current = b.name == history.branch
+            record = self.app.record() if current else b.record
+            out.append(
+                BranchRow(
+                    name=b.name,
+                    parent=b.parent,
+                    at=b.at,
+                    furthest=max(b.furthest, self.app.engine.now) if current else b.furthest,
+                    commands=tuple(f"t={c.time:,.1f} {c.command.text()}" for c in b.commands),
+                    metrics=headline(record),
+                    current=current,
+                )
+            )
+        return out
+
+    def partner(self) -> str | None:
+        """The branch to compare the one on screen with: its parent, or else the newest other one."""
+        history = self.app.history
+        current = history.current
+        if current.parent is not None:
+            return current.parent
+        others = [b.name for b in history.tree if b.name != history.branch]
+        return others[-1] if others else None
+
+    def sides(self, other: str) -> tuple[Side, Side]:
+        """The other branch (at its furthest instant), then the one on screen (as shown)."""
+        history = self.app.history
+        here = history.current
+        if self.app.engine.now >= here.furthest or here.record is None:
+            mine = Side(here.name, series_of(self.app.world), headline(self.app.record()))
+        else:
+            mine = Side(here.name, here.series, headline(here.record))
+        theirs = history.tree[other]
+        return Side(theirs.name, theirs.series, headline(theirs.record)), mine
+
     def _arrive(self, line: Line, branch: str) -> None:
         history = self.app.history
         old = history.line
@@ -146,3 +195,17 @@ class Rewinder:
             app.ticker.pace(1 / app.frame_rate)
         else:
             app._pace_frames()
+
+
+def series_of(world: World) -> tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]:
+    """A copy of the world's headline series."""
+    return tuple((s.name, tuple(s.times), tuple(s.values)) for s in world.series())
+
+
+def headline(record: dict[str, Any] | None) -> dict[str, Any]:
+    """The scenario's own scalar metrics in a record (None: nothing known yet)."""
+    if record is None:
+        return {}
+    own = {k: v for k, v in record.items() if k not in COMMON_KEYS and k != "interrupted"}
+    own = {k: v for k, v in own.items() if isinstance(v, int | float | str) and not isinstance(v, bool)}
+    return {"sim_time": record.get("sim_time"), **own}
