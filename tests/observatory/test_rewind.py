@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,8 +12,16 @@ import pytest
 
 from engine.commands import AppliedCommand, parse_command
 from observatory import metrics, rewind
+from observatory.cli import main
+from observatory.history import History
 from observatory.rewind import Lines, replay_to
+from observatory.runfile import RunWriter, sha256_of
 from observatory.tui import ObservatoryApp, rewinder
+from observatory.tui.app import finish
+from observatory.tui.branch_list import BranchList
+from observatory.tui.compare import CompareScreen
+from scenarios.registry import load
+from tests.observatory.test_replay import TINY_FILE
 from tests.observatory.tiny_scenario import SCENARIO, defaults
 
 SIZE = (140, 44)
@@ -166,3 +176,61 @@ def test_a_seek_from_a_checkpoint_reaches_the_state_a_run_from_zero_reaches(
     other = [AppliedCommand(3.0, parse_command("concurrency task:work 2"))]
     assert all(x.now < 3.0 for x in lines.parked if x.fits(other))
     lines.close()
+
+
+def test_every_branch_goes_to_the_record_and_each_replays_alone(tmp_path: Path) -> None:
+    source = tmp_path / "tiny.py"
+    source.write_text(TINY_FILE.read_text())
+    scenario = load(str(source))  # a user scenario file, so the record names it
+    record_file = tmp_path / "branches.jsonl"
+    params = defaults(agents=150, slots=5)
+    writer = RunWriter(record_file, scenario, params, 3)
+    app = ObservatoryApp(
+        scenario, params, seed=3, start_at=2.0, frame_rate=10, history=History(recorder=writer)
+    )
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("right_square_bracket")  # main: slots 6 at 2
+            app.rewinder.seek(40.0)
+            await arrive(app, pilot)
+            app.rewinder.seek(20.0)
+            await arrive(app, pilot)
+            await pilot.press("right_curly_bracket")  # b1: slots 16 from 20
+            app.rewinder.seek(30.0)
+            await arrive(app, pilot)
+            await pilot.press("c")
+            assert isinstance(app.screen, CompareScreen)
+            text = app.screen.query_one("#comparison").render().plain
+            assert "compare main with b1" in text and "running" in text and "b1 − main" in text
+            await pilot.press("escape", "b")
+            assert isinstance(app.screen, BranchList)
+            rows = {r.name: r for r in app.screen.rows}
+            assert rows["b1"].current and rows["b1"].parent == "main" and rows["b1"].at == 20.0
+            assert rows["b1"].commands == ("t=20.0 concurrency task:work 16",)
+            assert rows["main"].metrics["sim_time"] == 40.0
+            await pilot.press("up", "enter")  # switch to main: at its furthest instant, 40
+            await arrive(app, pilot)
+            assert app.history.branch == "main" and app.engine.now == 40.0
+            await pilot.press("q")
+
+    asyncio.run(run())
+    finish(app)
+    writer.close()
+    lines = [json.loads(x) for x in record_file.read_text().splitlines()]
+    assert [x["kind"] for x in lines] == ["header", "command", "branch", "command", "end", "end"]
+    assert lines[2] == {"kind": "branch", "name": "b1", "parent": "main", "at": 20.0}
+    ends = {x["branch"]: x for x in lines if x["kind"] == "end"}
+    assert (ends["main"]["sim_time"], ends["b1"]["sim_time"]) == (40.0, 30.0)
+    assert lines[0]["sha256"] == sha256_of(source)
+    for branch in ("main", "b1"):
+        out = tmp_path / f"{branch}.json"
+        assert (
+            main(["replay", str(record_file), "--headless", "--branch", branch, "--metrics-out", str(out)])
+            == 0
+        )
+        replayed = json.loads(out.read_text())
+        replayed.pop("wall_time")
+        expected = dict(ends[branch]["metrics"])
+        expected.pop("wall_time")
+        assert replayed == expected
