@@ -26,7 +26,11 @@ from typer.core import TyperGroup
 from engine.commands import AppliedCommand
 from observatory import metrics, runfile
 from observatory.branches import MAIN
+from observatory.checks import ScenarioFault
+from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
+from observatory.mqtt import control as mqtt_control
+from observatory.mqtt import session as mqtt_session
 from observatory.report import progress_bar, summary
 from observatory.runfile import RunFileError, RunWriter
 from scenarios.framework import Scenario
@@ -89,6 +93,9 @@ run_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(run_app, name="run")
+app.command("control", help="Steer runs over MQTT (retained constraints), or watch their telemetry.")(
+    mqtt_control.control
+)
 
 
 @app.command("list")
@@ -142,10 +149,12 @@ def scenario_command(scenario: Scenario, invoked_as: str) -> Any:
     if clash:
         raise ScenarioError(f"scenario {scenario.name!r}: parameter {clash[0]} clashes with a runner option")
     parameters = [_scenario_option(s) for s in own] + _runner_options(scenario)
+    parameters += mqtt_session.runner_options()
 
     def command(**values: Any) -> int:
         runner = {name: values.pop(name) for name in RUNNER_OPTIONS}
-        return run_command(scenario, values, **runner)
+        mqtt = mqtt_session.parse_options({name: values.pop(name) for name in mqtt_session.OPTION_NAMES})
+        return run_command(scenario, values, **runner, mqtt=mqtt)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
@@ -214,6 +223,7 @@ def run_command(
     duration: str | None,
     metrics_out: str | None,
     record: str | None = None,
+    mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
@@ -224,11 +234,15 @@ def run_command(
     record_path = runfile.check_record_path(record)
     tui = not headless and sys.stdout.isatty()
     horizon = None if tui else resolve_duration(scenario, duration_value)
+    if record_path is not None and mqtt is not None and not tui:
+        raise UsageProblem("--record: a headless run steered over --mqtt is not recorded yet: use the TUI")
+    # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
+    remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
     writer = None if record_path is None else runfile.RunWriter(record_path, scenario, params, seed_value)
     try:
         if tui:
-            return _open_tui(scenario, params, seed_value, speed_value, out, writer)
-        return _run_headless(scenario, params, seed_value, horizon, out, writer)
+            return _open_tui(scenario, params, seed_value, speed_value, out, remote, writer)
+        return _run_headless(scenario, params, seed_value, horizon, out, remote, speed_value, writer)
     finally:
         if writer is not None:
             writer.close()
@@ -251,6 +265,7 @@ def _open_tui(
     seed: int,
     speed: float,
     out: Path | None,
+    remote: Any = None,
     writer: RunWriter | None = None,
     replay: Any = None,
 ) -> int:
@@ -261,8 +276,7 @@ def _open_tui(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
     extra = {k: v for k, v in (("recorder", writer), ("replay", replay)) if v is not None}
-    run_tui(scenario, params, seed, speed, metrics_out=out, **extra)
-    return 0
+    return run_tui(scenario, params, seed, speed, metrics_out=out, remote=remote, **extra)
 
 
 def _run_headless(
@@ -271,6 +285,8 @@ def _run_headless(
     seed: int,
     horizon: float | None,
     out: Path | None,
+    remote: Any = None,
+    speed: float = 1.0,
     writer: RunWriter | None = None,
     commands: Sequence[AppliedCommand] = (),
     expect: dict[str, Any] | None = None,
@@ -285,19 +301,26 @@ def _run_headless(
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
-            on_command = None if writer is None else writer.on_main
-            record = run_headless(
-                scenario, params, seed, horizon, progress=update, stop=stop.is_set,
-                commands=commands, on_command=on_command,
-            )
+            log = FailureLog()
+            if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
+                record = mqtt_session.run_headless_steered(
+                    remote, scenario, params, seed, horizon, speed, stop.is_set, update, err, log
+                )
+            else:
+                on_command = None if writer is None else writer.on_main
+                record = run_headless(
+                    scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log,
+                    commands=commands, on_command=on_command,
+                )
     if writer is not None:
         writer.end(MAIN, record, horizon)
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
+    failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
     if expect is not None and not record["interrupted"]:
-        return _compare_with_record(record, expect)
-    return 130 if record["interrupted"] else 0
+        return _compare_with_record(record, expect) or failed
+    return 130 if record["interrupted"] else failed
 
 
 def _compare_with_record(record: dict[str, Any], expect: dict[str, Any]) -> int:
@@ -332,6 +355,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Abort:
         return 130
+    except ScenarioFault as error:  # the scenario returned the wrong thing: its author's bug
+        _fail(str(error))
+        return 1
     except Exception as error:
         _fail(f"the run failed: {type(error).__name__}: {error}")
         if os.environ.get("OBSERVATORY_TRACEBACK"):

@@ -24,6 +24,8 @@ from typing import Any
 from engine import Engine
 from engine.commands import AppliedCommand
 from engine.kernel import Timer
+from observatory.checks import checked_world
+from observatory.failures import FailureLog
 from scenarios.framework import Scenario, World
 
 # Engine steps between clock checks while recomputing.
@@ -41,7 +43,8 @@ class Line:
 
     def __init__(self, scenario: Scenario, params: Any, seed: int) -> None:
         self.engine = Engine(seed)
-        self.world: World = scenario.build(self.engine, params)
+        self.failures = FailureLog().attach(self.engine)
+        self.world: World = checked_world(scenario, scenario.build(self.engine, params))
         self.timers: list[tuple[AppliedCommand, Timer]] = []
         self.cost = 0.0  # wall seconds of computing this line since 0 (measured)
 

@@ -12,6 +12,7 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable
 from contextlib import ExitStack
@@ -28,14 +29,18 @@ from textual.widgets import Footer
 from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
+from observatory.checks import ScenarioFault, check_states, metrics_of
 from observatory.collector import collect_and_freeze, survivors_frozen
+from observatory.failures import agent_traceback, one_line, tell
 from observatory.history import History
+from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.replay import ReplayPlan
 from observatory.rewind import Line
 from observatory.runfile import RunWriter
 from observatory.tui.branch_list import BranchList
 from observatory.tui.clock import FrameTicker
 from observatory.tui.compare import CompareScreen
+from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
@@ -47,6 +52,7 @@ from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.timeline import Timeline
 from observatory.tui.watch import AgentWatch
+from observatory.watchdog import Watchdog
 from scenarios import Scenario, World
 
 FRAME_RATE = 60.0
@@ -111,9 +117,11 @@ class ObservatoryApp(App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        remote: Remote | None = None,
         history: History | None = None,
     ) -> None:
         super().__init__()
+        self.remote = remote  # steered over MQTT (observatory.mqtt)
         self.history = history if history is not None else History()
         self.scenario = scenario
         self.params = params
@@ -127,6 +135,7 @@ class ObservatoryApp(App[None]):
         self._watch: AgentWatch | None = None
         self._stale = True
         self._collector = ExitStack()  # garbage-collection policy while mounted
+        self.fault: ScenarioFault | None = None  # the scenario broke its contract: exit 1
         self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
         self.rewinder = Rewinder(self)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
@@ -145,7 +154,10 @@ class ObservatoryApp(App[None]):
         line = Line(self.scenario, self.params, seed)
         self.engine: Engine = line.engine
         self.world: World = line.world
+        self._follow(line)
         self.history.attach(line)
+        if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
             self.engine.run(until=run_to)
             self.history.reached(self.engine.now)
@@ -160,7 +172,7 @@ class ObservatoryApp(App[None]):
         collect_and_freeze()  # the old world is garbage now; collect it before freezing the new one
         self.grid.reset(self.world.shape)
         self._stale = True
-        self.legend.set_states(self.world.legend)
+        self.legend.set_states(self.failed.legend())
         self.inspector.show(None)
         self._update_panels()
 
@@ -171,6 +183,8 @@ class ObservatoryApp(App[None]):
             self._last_frame = now
             self.timeline.show(self.rewinder.info())
             return
+        if self.remote is not None and self.remote.poll(self.pacer.speed, POLL_BUDGET):
+            self.settle()
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -179,22 +193,55 @@ class ObservatoryApp(App[None]):
                 # When drawing is slow, frames are longer: the engine keeps its share of them.
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
-                self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                steps = self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
                 self.rewinder.ran(time.perf_counter() - now)
                 self.history.reached(self.engine.now)
+                self._watch_run(steps)
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
             self._stale = not self.pacer.paused
-            self.grid.show(self.world.colors())
+            self.grid.show(self.failed.paint(self._colors()))
             if not self.grid.direct.active:
                 self.feed.drawn()  # Textual draws it; direct frames count when the terminal takes them
         else:
             self.feed.drawn()  # nothing new to draw
         self._last_frame = now
+        if self.remote is not None:
+            self.remote.tick(self.pacer.speed, self.pacer.paused)
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
             self._update_panels()
+
+    def _colors(self) -> Any:
+        try:
+            return self.world.colors()
+        except IndexError:  # a state that is no legend index: say so, in one line
+            check_states(self.scenario, self.world)
+            raise
+
+    def _watch_run(self, steps: int) -> None:
+        """A stall or livelock pauses the run and says why (the exit code will be 1)."""
+        if self.watchdog.problem is None and self.watchdog.check(steps) is not None:
+            self.pacer.pause()
+            self._pace_frames()
+            # It stays up (a click dismisses it): the run is over, whatever else is on screen.
+            self.notify(self.watchdog.problem, title="the run cannot go on", severity="error", timeout=3600)
+
+    def _tell_failures(self) -> None:
+        """Failures since the last panel update: a notice per new distinct error, the legend entry."""
+        for text in self.failed.news():
+            self.notify(text, title="agent failure", severity="error", timeout=10)
+        states = self.failed.legend()
+        if states != self.legend.states:
+            self.legend.set_states(states)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if isinstance(error, ScenarioFault):  # the scenario's bug, told in one line after the TUI closes
+            self.fault = error
+            self.exit(return_code=1)
+            return
+        super()._handle_exception(error)
 
     # -- screen ------------------------------------------------------------------------
 
@@ -221,7 +268,9 @@ class ObservatoryApp(App[None]):
         return SpanScreen(id="_default")
 
     def on_mount(self) -> None:
-        self.legend.set_states(self.world.legend)
+        if self.remote is not None:  # a burst of refusals is one notice, not a toast each
+            self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
+        self.legend.set_states(self.failed.legend())
         rows, cols = self.world.shape
         self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
         self.grid.focus()
@@ -252,7 +301,8 @@ class ObservatoryApp(App[None]):
 
     def _update_panels(self) -> None:
         self.status.show(self.status_info())
-        self.legend.show(self.world.counts())
+        self._tell_failures()
+        self.legend.show(self.failed.counts(self.world.counts()))
         self.plot.show(self.world.series())
         self._show_position()
         self.timeline.show(self.rewinder.info())
@@ -274,7 +324,8 @@ class ObservatoryApp(App[None]):
             done=self.world.done,
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
-            metrics=scalar_metrics(self.world.metrics()),
+            metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world)))
+            | (self.remote.rows() if self.remote else {}),
         )
 
     def fps(self) -> float:
@@ -318,6 +369,7 @@ class ObservatoryApp(App[None]):
     def _agent_view(self, agent: int) -> AgentView:
         watch = self._watch
         record = self.engine.agents[agent]
+        error = record.error
         return AgentView(
             id=agent,
             name=record.name,
@@ -326,6 +378,8 @@ class ObservatoryApp(App[None]):
             task=None if watch is None else watch.current_task(),
             events=[] if watch is None else list(watch.events),
             done=record.done,
+            error="" if error is None else one_line(error),
+            traceback="" if error is None else agent_traceback(error),
         )
 
     # -- actions ------------------------------------------------------------------------
@@ -422,6 +476,7 @@ class ObservatoryApp(App[None]):
             self._watch.close()
             self._watch = None
         self.engine, self.world = line.engine, line.world
+        self._follow(line)
         paused = self.pacer.paused
         self.pacer = Pacer(self.engine, self.pacer.speed, slice_steps=SLICE_STEPS)
         if paused:
@@ -435,10 +490,22 @@ class ObservatoryApp(App[None]):
         self._frame()
         self._update_panels()
 
+    def _follow(self, line: Line) -> None:
+        """Failures and the watchdog follow the engine on screen."""
+        self.failures = line.failures
+        self.failed = FailedCells(self.world, self.failures)
+        self.watchdog = Watchdog(self.scenario, self.engine, self.world)
+
     def record(self) -> dict[str, Any]:
         """The metrics record of the run on screen, now."""
         wall = perf_counter() - self.run_started
-        return metrics.collect(self.scenario, self.params, self.seed, self.engine, self.world, wall)
+        record = metrics.collect(
+            self.scenario, self.params, self.seed, self.engine, self.world, wall, failures=self.failures
+        )
+        record["run_error"] = self.watchdog.problem
+        if self.remote is not None:
+            record["mqtt_rejected"] = self.remote.rejected
+        return record
 
     def settle(self) -> None:
         """Compute the rest of the current instant: a run stops, records and rewinds at instant ends."""
@@ -495,24 +562,31 @@ def run_tui(
     seed: int,
     speed: float,
     metrics_out: Path | None = None,
+    remote: Remote | None = None,
     recorder: RunWriter | None = None,
     replay: ReplayPlan | None = None,
-) -> None:
-    """Open the TUI on a scenario run (or a replayed one); returns when the user quits.
+) -> int:
+    """Open the TUI on a scenario run (or a replayed one); returns the exit code when the user quits.
 
     On the way out, however the app ends, the current run's metrics go to
     ``metrics_out`` (if given) and to the run file's end lines, and the files
-    its parameters ask for are saved.
+    its parameters ask for are saved. Agent failures, a stall or a livelock
+    are told on stderr then (exit code 1).
     """
     history = History(recorder=recorder)
     if replay is not None:
         history = History(replay.tree, replay.branch, recorder)
-    app = ObservatoryApp(scenario, params, seed, speed, history=history)
+    app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history)
     try:
         app.run()
     finally:
+        if remote is not None:
+            remote.close()
         finish(app, metrics_out)
         artifacts.save(app.world, params)
+    if app.fault is not None:
+        raise app.fault
+    return tell({"run_error": app.watchdog.problem}, app.failures, sys.stderr)
 
 
 def finish(app: ObservatoryApp, metrics_out: Path | None = None) -> dict[str, Any]:

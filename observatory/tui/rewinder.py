@@ -54,6 +54,8 @@ class Rewinder:
         app = self.app
         history = app.history
         target = max(0.0, target)
+        if not self._may_seek():
+            return
         self.cancel()
         app.settle()
         line = history.line
@@ -70,6 +72,8 @@ class Rewinder:
     def switch(self, branch: str) -> None:
         """Show another branch at its furthest instant."""
         history = self.app.history
+        if not self._may_seek():
+            return
         self.cancel()
         self.app.settle()
         self._keep_furthest()
@@ -87,6 +91,13 @@ class Rewinder:
         self.job_branch = branch
         self._pace()
         self.frame()
+
+    def _may_seek(self) -> bool:
+        if self.app.remote is None:
+            return True
+        # A broker's retained constraints would be applied again, as new commands, on every seek.
+        self.app.notify("seeking is off while the run is steered over MQTT", severity="warning")
+        return False
 
     def cancel(self) -> None:
         """Stop a seek where it is; a line computed part of the way is kept as a checkpoint."""
