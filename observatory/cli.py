@@ -312,8 +312,8 @@ def _run_headless(
                     scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log,
                     commands=commands, on_command=on_command,
                 )
-    if writer is not None:
-        writer.end(MAIN, record, horizon)
+    if writer is not None:  # an interrupted run replays to where it stopped
+        writer.end(MAIN, record, record["sim_time"] if record["interrupted"] else horizon)
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
