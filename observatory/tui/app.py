@@ -96,7 +96,7 @@ class ObservatoryApp(App[None]):
         Binding("left_curly_bracket", "limit(-10)", "-10", key_display="{"),
         Binding("less_than_sign", "seek(-10)", "-10 s", key_display="<"),
         Binding("greater_than_sign", "seek(10)", "+10 s", key_display=">"),
-        Binding("home", "seek_home", "t=0"),
+        Binding("home", "seek_home", "t=0", priority=True),
         Binding("escape", "cancel_seek", "cancel seek", show=False),
         Binding("b", "branches", "branches"),
         Binding("c", "compare", "compare"),
@@ -446,7 +446,8 @@ class ObservatoryApp(App[None]):
         self.rewinder.seek((job.target if job is not None else self.engine.now) + delta)
 
     def action_seek_home(self) -> None:
-        self.rewinder.seek(0.0)
+        if len(self.screen_stack) == 1:  # a priority key (over the grid's own home), not over a dialog
+            self.rewinder.seek(0.0)
 
     def action_cancel_seek(self) -> None:
         self.rewinder.cancel()
