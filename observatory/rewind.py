@@ -32,8 +32,10 @@ from scenarios.framework import Scenario, World
 STEPS = 2_000
 # Wall seconds of recomputation between checkpoints: a seek costs at most about this.
 CHECKPOINT_COST = 1.0
-# Most engines kept parked (each holds a whole world; a few MB for the bundled scenarios).
+# Most engines kept parked (each holds a whole world; a few MB for the bundled scenarios),
+# and most agents in all of them together, so a world of 100,000 agents keeps only a few.
 MAX_PARKED = 16
+MAX_PARKED_AGENTS = 400_000
 # Most steps to finish an instant before a line is parked or shown.
 SETTLE_STEPS = 1_000_000
 
@@ -155,11 +157,16 @@ class Lines:
         line.settle()
         line.withdraw_after(-1.0)
         self.parked.append(line)
-        while len(self.parked) > MAX_PARKED:
+        while len(self.parked) > self.room():
             self.parked.sort(key=lambda x: x.now)
             gaps = [self.parked[i + 1].now - self.parked[i - 1].now for i in range(1, len(self.parked) - 1)]
             drop = self.parked.pop(1 + gaps.index(min(gaps))) if gaps else self.parked.pop(0)
             drop.close()
+
+    def room(self) -> int:
+        """How many engines may be parked: MAX_PARKED, fewer for big worlds."""
+        agents = max((len(x.engine.agents) for x in self.parked), default=1)
+        return max(1, min(MAX_PARKED, MAX_PARKED_AGENTS // max(1, agents)))
 
     def idle(self, commands: Sequence[AppliedCommand], furthest: float, budget: float) -> bool:
         """Spend up to ``budget`` wall seconds building a checkpoint where a seek would cost most.
@@ -186,7 +193,7 @@ class Lines:
 
     def _gap(self, commands: list[AppliedCommand], furthest: float) -> float | None:
         """The instant of the next checkpoint to build (None: every seek is cheap enough)."""
-        if not self.profile or len(self.parked) >= MAX_PARKED:
+        if not self.profile or len(self.parked) >= self.room():
             return None  # nothing measured yet, or no room for another
         times = sorted({0.0, *(x.now for x in self.parked if x.fits(commands))})
         # The first stretch between neighbours that costs too much to recompute, by the profile.
