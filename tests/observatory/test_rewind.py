@@ -234,3 +234,14 @@ def test_every_branch_goes_to_the_record_and_each_replays_alone(tmp_path: Path) 
         expected = dict(ends[branch]["metrics"])
         expected.pop("wall_time")
         assert replayed == expected
+
+
+def test_big_worlds_park_fewer_engines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rewind, "MAX_PARKED_AGENTS", 250)
+    lines = Lines(SCENARIO, defaults(agents=120), 2)
+    for t in (1.0, 2.0, 3.0):
+        line = lines.fresh([])
+        rewind.Seek(line, t).advance(float("inf"))
+        lines.park(line)
+    assert lines.room() == 2 and sorted(x.now for x in lines.parked) in ([1.0, 3.0], [2.0, 3.0])
+    lines.close()
