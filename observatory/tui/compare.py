@@ -128,7 +128,8 @@ class CompareScreen(ModalScreen[None]):
             line(("compare ", "bold"), (self.a.name, COLORS[0]), " with ", (self.b.name, COLORS[1])),
             line(),
         ]
-        for name, _, _ in self.a.series:
+        names = dict.fromkeys([s[0] for s in self.a.series] + [s[0] for s in self.b.series])
+        for name in names:
             rows.extend(overlay(name, self.a, self.b))
             rows.append(line())
         rows.extend(table(self.a, self.b))

@@ -189,7 +189,8 @@ class Rewinder:
         else:
             mine = Side(here.name, here.series, headline(here.record))
         theirs = history.tree[other]
-        return Side(theirs.name, theirs.series, headline(theirs.record)), mine
+        series = theirs.series or recorded_series(theirs.record)
+        return Side(theirs.name, series, headline(theirs.record)), mine
 
     def _arrive(self, line: Line, branch: str) -> None:
         history = self.app.history
@@ -220,3 +221,19 @@ def headline(record: dict[str, Any] | None) -> dict[str, Any]:
     own = {k: v for k, v in record.items() if k not in COMMON_KEYS and k != "interrupted"}
     own = {k: v for k, v in own.items() if isinstance(v, int | float | str) and not isinstance(v, bool)}
     return {"sim_time": record.get("sim_time"), **own}
+
+
+def recorded_series(
+    record: dict[str, Any] | None,
+) -> tuple[tuple[str, tuple[float, ...], tuple[float, ...]], ...]:
+    """The series a metrics record carries (``series``: {name: [[t, v], ...]}): a branch read from a file."""
+    found = (record or {}).get("series")
+    if not isinstance(found, dict):
+        return ()
+    out = []
+    for name, pairs in found.items():
+        if isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            out.append(
+                (str(name), tuple(float(p[0]) for p in pairs), tuple(float(p[1] or 0.0) for p in pairs))
+            )
+    return tuple(out)
