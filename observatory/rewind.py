@@ -34,7 +34,7 @@ STEPS = 2_000
 CHECKPOINT_COST = 1.0
 # Most engines kept parked (each holds a whole world; a few MB for the bundled scenarios),
 # and most agents in all of them together, so a world of 100,000 agents keeps only a few.
-MAX_PARKED = 16
+MAX_PARKED = 24
 MAX_PARKED_AGENTS = 400_000
 # Most steps to finish an instant before a line is parked or shown.
 SETTLE_STEPS = 1_000_000
@@ -153,13 +153,14 @@ class Lines:
         return best
 
     def park(self, line: Line) -> None:
-        """Keep a line at its (settled) instant for later seeks; the most crowded one goes if too many."""
+        """Keep a line at its (settled) instant for later seeks; the cheapest to lose goes if too many."""
         line.settle()
         line.withdraw_after(-1.0)
         self.parked.append(line)
         while len(self.parked) > self.room():
             self.parked.sort(key=lambda x: x.now)
-            gaps = [self.parked[i + 1].now - self.parked[i - 1].now for i in range(1, len(self.parked) - 1)]
+            cost = [self.cost_at(x.now) for x in self.parked]  # by the cost of recomputing, not by time
+            gaps = [cost[i + 1] - cost[i - 1] for i in range(1, len(self.parked) - 1)]
             drop = self.parked.pop(1 + gaps.index(min(gaps))) if gaps else self.parked.pop(0)
             drop.close()
 
