@@ -121,21 +121,17 @@ class RunWriter:
 
 
 def _open_for_lines(path: Path) -> IO[str]:
-    """The one place a run file is opened for writing (a stream: it grows as the run goes)."""
+    """The one place a run file is opened for writing: not atomically, since it grows as the run goes
+    and must be readable up to its last line if the run is killed (its path was checked before the
+    run by ``observatory.outputs.check_outputs``)."""
     return path.open("w", encoding="utf-8")
 
 
-def check_record_path(text: str | None) -> Path | None:
-    """A ``--record`` path checked before the world is built (ParamError otherwise)."""
-    if text is None:
+def recorder(output: Any, scenario: Scenario, params: Any, seed: int) -> RunWriter | None:
+    """The writer for a checked ``--record`` output (``observatory.outputs.Output``), or None."""
+    if output is None:
         return None
-    path = Path(text)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not text or text.endswith("/") or path.is_dir() or not parent.is_dir():
-        raise ParamError(
-            "record", f"{text!r} is not valid: use a file path FILE.jsonl in an existing directory"
-        )
-    return path
+    return RunWriter(output.path if output.stream else output.target, scenario, params, seed)
 
 
 # -- reading -----------------------------------------------------------------------

@@ -12,11 +12,9 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from pathlib import Path
 from time import perf_counter
 from typing import Any, ClassVar
 
@@ -28,15 +26,13 @@ from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from engine.commands import Command, CommandError
-from observatory import artifacts, metrics
+from observatory import metrics
 from observatory.checks import ScenarioFault, check_states, metrics_of
 from observatory.collector import collect_and_freeze, survivors_frozen
-from observatory.failures import agent_traceback, one_line, tell
+from observatory.failures import agent_traceback, one_line
 from observatory.history import History
 from observatory.mqtt.remote import POLL_BUDGET, Remote
-from observatory.replay import ReplayPlan
 from observatory.rewind import Line
-from observatory.runfile import RunWriter
 from observatory.tui.branch_list import BranchList
 from observatory.tui.clock import FrameTicker
 from observatory.tui.compare import CompareScreen
@@ -50,6 +46,7 @@ from observatory.tui.plot import Plot
 from observatory.tui.rewinder import Rewinder
 from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.terminal import terminal_driver
 from observatory.tui.timeline import Timeline
 from observatory.tui.watch import AgentWatch
 from observatory.watchdog import Watchdog
@@ -120,9 +117,15 @@ class ObservatoryApp(App[None]):
         remote: Remote | None = None,
         history: History | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
         self.history = history if history is not None else History()
+        # Engine slices run through this (``StopSignals.slice`` when run from the command line,
+        # so an agent that never yields can be interrupted); quit keys are reported to
+        # ``on_quit_key`` by the input thread as they arrive.
+        self.run_slice: Callable[..., Any] = _call
+        self.on_quit_key: Callable[[], None] | None = None
+        self.quit_when_mounted = False
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -193,10 +196,11 @@ class ObservatoryApp(App[None]):
                 # When drawing is slow, frames are longer: the engine keeps its share of them.
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
-                steps = self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                steps = self.run_slice(self.pacer.advance, min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
                 self.rewinder.ran(time.perf_counter() - now)
                 self.history.reached(self.engine.now)
-                self._watch_run(steps)
+                if steps is not None:  # None: the slice was interrupted in an agent that never yielded
+                    self._watch_run(steps)
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
@@ -281,6 +285,8 @@ class ObservatoryApp(App[None]):
         # Start-up objects live for the whole run: keep the collector from rescanning them,
         # and from rescanning whatever survives it (no pauses of a full collection mid-run).
         self._collector.enter_context(survivors_frozen(generation=1))
+        if self.quit_when_mounted:  # a stop signal came before the screen was up
+            self.exit()
 
     def on_unmount(self) -> None:
         self.ticker.stop()
@@ -395,7 +401,7 @@ class ObservatoryApp(App[None]):
         if not self.pacer.paused:
             self.pacer.pause()
             self._pace_frames()
-        self.pacer.step()
+        self.run_slice(self.pacer.step)
         self.history.reached(self.engine.now)
         self._stale = True
         self._frame()
@@ -499,11 +505,12 @@ class ObservatoryApp(App[None]):
         self.failed = FailedCells(self.world, self.failures)
         self.watchdog = Watchdog(self.scenario, self.engine, self.world)
 
-    def record(self) -> dict[str, Any]:
+    def record(self, interrupted: bool = False) -> dict[str, Any]:
         """The metrics record of the run on screen, now."""
         wall = perf_counter() - self.run_started
         record = metrics.collect(
-            self.scenario, self.params, self.seed, self.engine, self.world, wall, failures=self.failures
+            self.scenario, self.params, self.seed, self.engine, self.world, wall, interrupted,
+            failures=self.failures,
         )
         record["run_error"] = self.watchdog.problem
         if self.remote is not None:
@@ -564,45 +571,14 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
 
 
-def run_tui(
-    scenario: Scenario,
-    params: Any,
-    seed: int,
-    speed: float,
-    metrics_out: Path | None = None,
-    remote: Remote | None = None,
-    recorder: RunWriter | None = None,
-    replay: ReplayPlan | None = None,
-) -> int:
-    """Open the TUI on a scenario run (or a replayed one); returns the exit code when the user quits.
-
-    On the way out, however the app ends, the current run's metrics go to
-    ``metrics_out`` (if given) and to the run file's end lines, and the files
-    its parameters ask for are saved. Agent failures, a stall or a livelock
-    are told on stderr then (exit code 1).
-    """
-    history = History(recorder=recorder)
-    if replay is not None:
-        history = History(replay.tree, replay.branch, recorder)
-    app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history)
-    try:
-        app.run()
-    finally:
-        if remote is not None:
-            remote.close()
-        finish(app, metrics_out)
-        artifacts.save(app.world, params)
-    if app.fault is not None:
-        raise app.fault
-    return tell({"run_error": app.watchdog.problem}, app.failures, sys.stderr)
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
 
 
-def finish(app: ObservatoryApp, metrics_out: Path | None = None) -> dict[str, Any]:
-    """After the app has ended: the run's metrics to ``metrics_out`` and to the run file's end lines."""
-    record = app.record()
+def finish(app: ObservatoryApp, interrupted: bool = False) -> dict[str, Any]:
+    """After the app has ended: the run's metrics record, also written to the run file's end lines."""
+    record = app.record(interrupted)
     app.history.end(record)
-    if metrics_out is not None:
-        metrics.write(record, metrics_out)
     return record
 
 
