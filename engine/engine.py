@@ -196,12 +196,16 @@ class Engine:
         self.kernel.call_late(self.kernel.now, lambda: self._apply(command))
         return None
 
-    def schedule(self, time: float, command: Command) -> None:
-        """Apply an outside command at virtual time ``time`` (>= now), at the end of that instant."""
+    def schedule(self, time: float, command: Command) -> Timer:
+        """Apply an outside command at virtual time ``time`` (>= now), at the end of that instant.
+
+        Returns the timer: ``cancel()`` withdraws the command before it applies
+        (a rewound run that takes another branch).
+        """
         if isinstance(time, bool) or not isinstance(time, int | float) or not self.now <= time < math.inf:
             raise CommandError(f"time {time!r} is not valid: use a virtual time >= now ({self.now:g})")
         command = self.check(command)
-        self.kernel.call_late(float(time), lambda: self._apply(command))
+        return self.kernel.call_late(float(time), lambda: self._apply(command))
 
     def watch_commands(self, fn: Callable[[AppliedCommand], None]) -> Callable[[], None]:
         """Call ``fn(applied)`` after each outside command is applied; returns unsubscribe."""

@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -24,7 +25,9 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from observatory import artifacts, metrics
+from engine.commands import AppliedCommand
+from observatory import artifacts, metrics, runfile
+from observatory.branches import MAIN
 from observatory.checks import ScenarioFault
 from observatory.failures import FailureLog, tell
 from observatory.headless import resolve_duration, run_headless
@@ -34,6 +37,7 @@ from observatory.mqtt import session as mqtt_session
 from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
 from observatory.recording import make_recorders, recording_options
 from observatory.report import progress_bar, summary
+from observatory.runfile import RunFileError, RunWriter
 from observatory.signals import BuildInterrupted, StopSignals
 from observatory.sweep.command import sweep_app
 from scenarios.framework import Scenario
@@ -58,7 +62,10 @@ def _positive(text: str) -> float:
 _SEED = ParamSpec("seed", int, 0, "Seed of the run: the same seed gives the same run", min=0)
 _SPEED = ParamSpec("speed", float, 1.0, "Virtual seconds per wall second in the TUI", parse=_positive)
 _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless", parse=_positive)
-RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out", "events_out", "series_out")
+_UNTIL = ParamSpec("until", float, None, "Virtual time to stop the replay at", parse=_positive)
+RUNNER_OPTIONS = (
+    "seed", "speed", "headless", "duration", "metrics_out", "events_out", "series_out", "record",
+)
 
 
 class UsageProblem(Exception):
@@ -112,6 +119,40 @@ def list_scenarios() -> None:
     console = Console()
     console.print(table)
     console.print("Options of one: observatory run NAME --help")
+
+
+@app.command("replay")
+def replay(
+    file: str = typer.Argument(..., metavar="FILE.jsonl", help="A run file written by run --record"),
+    headless: bool = typer.Option(False, "--headless", help="Replay as fast as possible, no TUI"),
+    metrics_out: str | None = typer.Option(
+        None, "--metrics-out", metavar="FILE.json", help="Write the metrics here"
+    ),
+    until: str | None = typer.Option(
+        None, "--until", metavar="SIM_SECONDS", help="Stop at this virtual time"
+    ),
+    branch: str | None = typer.Option(None, "--branch", metavar="NAME", help="The branch to replay (main)"),
+    force: bool = typer.Option(False, "--force", help="Replay even if the scenario file changed"),
+    speed: str = typer.Option("1", "--speed", metavar="NUMBER", help=_SPEED.help),
+) -> int:
+    """Run a recorded run again: the same commands at the same virtual times, the same results."""
+    from observatory import replay as replaying
+
+    until_value = None if until is None else _UNTIL.convert(until)
+    speed_value = _SPEED.convert(speed)
+    if metrics_out == "":
+        raise OutputError("--metrics-out", "''", "give a file path")
+    plan = replaying.plan(file, branch=branch, until=until_value, force=force)
+    outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(plan.params)])
+    out = outputs.get("--metrics-out")
+    for note in plan.notes:
+        print(f"observatory: warning: {note}", file=sys.stderr)
+    if not headless and sys.stdout.isatty():
+        return _open_tui(plan.scenario, plan.params, plan.seed, speed_value, out, outputs, replay=plan)
+    return _run_headless(
+        plan.scenario, plan.params, plan.seed, plan.horizon, out, outputs,
+        commands=plan.commands, expect=plan.expected,
+    )
 
 
 def scenario_command(scenario: Scenario, invoked_as: str) -> Any:
@@ -174,6 +215,13 @@ def _runner_options(scenario: Scenario) -> list[inspect.Parameter]:
             ),
         ),
         *recording_options(),
+        (
+            "record",
+            str | None,
+            typer.Option(
+                None, "--record", metavar="FILE.jsonl", help="Record the run (commands, branches) for replay"
+            ),
+        ),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -190,6 +238,7 @@ def run_command(
     metrics_out: str | None,
     events_out: str | None = None,
     series_out: str | None = None,
+    record: str | None = None,
     mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
@@ -206,17 +255,29 @@ def run_command(
     horizon = None if tui else resolve_duration(scenario, duration_value)
     if metrics_out == "":
         raise OutputError("--metrics-out", "''", "give a file path")
+    if record == "":
+        raise OutputError("--record", "''", "give a file path")
+    if record is not None and mqtt is not None and not tui:
+        raise UsageProblem("--record: a headless run steered over --mqtt is not recorded yet: use the TUI")
     outputs = check_outputs([
         ("--metrics-out", metrics_out), ("--events-out", events_out), ("--series-out", series_out),
-        *artifacts.output_options(params),
+        ("--record", record), *artifacts.output_options(params),
     ])
     check_memory(scenario, params)
     out = outputs.get("--metrics-out")
     # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
     remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
-    if tui:
-        return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote)
-    return _run_headless(scenario, params, seed_value, horizon, out, outputs, remote, speed_value, recorders)
+    writer = runfile.recorder(outputs.get("--record"), scenario, params, seed_value)
+    try:
+        if tui:
+            return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote, writer)
+        return _run_headless(
+            scenario, params, seed_value, horizon, out, outputs, remote, speed_value, writer,
+            recorders=recorders,
+        )
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def _open_tui(
@@ -227,6 +288,8 @@ def _open_tui(
     out: Output | None,
     outputs: dict[str, Output],
     remote: Any = None,
+    writer: RunWriter | None = None,
+    replay: Any = None,
 ) -> int:
     try:
         from observatory.tui.session import run_tui
@@ -234,8 +297,11 @@ def _open_tui(
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
+    extra = {k: v for k, v in (("recorder", writer), ("replay", replay)) if v is not None}
     try:
-        return run_tui(scenario, params, seed, speed, metrics_out=out, outputs=outputs, remote=remote)
+        return run_tui(
+            scenario, params, seed, speed, metrics_out=out, outputs=outputs, remote=remote, **extra
+        )
     except BuildInterrupted as stopped:
         return _interrupted_build(stopped)
 
@@ -249,6 +315,9 @@ def _run_headless(
     outputs: dict[str, Output],
     remote: Any = None,
     speed: float = 1.0,
+    writer: RunWriter | None = None,
+    commands: Sequence[AppliedCommand] = (),
+    expect: dict[str, Any] | None = None,
     recorders: list[Any] | None = None,
 ) -> int:
     err = Console(stderr=True)
@@ -287,6 +356,8 @@ def _run_headless(
                         failures=log,
                         outputs=outputs,
                         recorders=recorders or (),
+                        commands=commands,
+                        on_command=None if writer is None else writer.on_main,
                     )
         except OutputsFailed as failed:
             assert failed.record is not None
@@ -297,6 +368,8 @@ def _run_headless(
         # The finished world is garbage in reference cycles; leave it to the exit, not a
         # full collection of a million objects between the stop and the exit.
         gc.freeze()
+        if writer is not None:  # an interrupted run replays to where it stopped
+            writer.end(MAIN, record, record["sim_time"] if record["interrupted"] else horizon)
         if out is not None:
             try:
                 metrics.write(record, out)  # first: the file matters more than the screen
@@ -312,6 +385,8 @@ def _run_headless(
         return 1
     if record["interrupted"]:
         return signals.exit_code or 130
+    if expect is not None:
+        return _compare_with_record(record, expect) or failed
     return failed
 
 
@@ -324,6 +399,18 @@ def _interrupted_build(stopped: BuildInterrupted) -> int:
     os._exit(128 + stopped.signum)
 
 
+def _compare_with_record(record: dict[str, Any], expect: dict[str, Any]) -> int:
+    """After a replay: say whether it reproduced the recorded metrics (exit 1 if not)."""
+    from observatory.replay import differences
+
+    differ = differences(record, expect)
+    if differ:
+        _fail(f"the replay differs from the record in {', '.join(differ)}")
+        return 1
+    print("replay: metrics identical to the record (except wall_time)", file=sys.stderr)
+    return 0
+
+
 def _fail(message: str) -> None:
     print(f"observatory: error: {message}", file=sys.stderr)
 
@@ -333,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="observatory", standalone_mode=False)
-    except (ParamError, ScenarioError, UsageProblem, OutputError, TooBig) as error:
+    except (ParamError, ScenarioError, UsageProblem, OutputError, TooBig, RunFileError) as error:
         _fail(str(error))
         return 2
     except _CLICK_ERROR as error:

@@ -15,6 +15,7 @@ from time import perf_counter
 from typing import Any, Protocol
 
 from engine import Engine
+from engine.commands import AppliedCommand
 from observatory import artifacts, metrics
 from observatory.checks import checked_world
 from observatory.collector import survivors_frozen
@@ -44,6 +45,8 @@ def run_headless(
     failures: FailureLog | None = None,
     outputs: dict[str, Output] | None = None,
     recorders: Sequence[Recorder] = (),
+    commands: Sequence[AppliedCommand] = (),
+    on_command: Callable[[AppliedCommand], None] | None = None,
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -63,6 +66,8 @@ def run_headless(
     (``--events-out``, ``--series-out``): each is started before the world
     is built, told after each slice, and finished after the run. If some
     artifact cannot be written, ``OutputsFailed`` carries the record.
+    ``commands`` (a replayed record's) are applied at their virtual times;
+    ``on_command`` sees each command as it is applied (a run file's writer).
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -83,6 +88,10 @@ def run_headless(
         if isinstance(error, Exception):
             engine.close()  # a failed build leaves no unawaited coroutines behind
         raise
+    if on_command is not None:
+        engine.watch_commands(on_command)
+    for applied in commands:
+        engine.schedule(applied.time, applied.command)
     watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
     interrupted = False

@@ -26,11 +26,16 @@ from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from engine.commands import Command, CommandError
-from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
+from observatory import metrics
+from observatory.checks import ScenarioFault, check_states, metrics_of
 from observatory.collector import collect_and_freeze, survivors_frozen
-from observatory.failures import FailureLog, agent_traceback, one_line
+from observatory.failures import agent_traceback, one_line
+from observatory.history import History
 from observatory.mqtt.remote import POLL_BUDGET, Remote
+from observatory.rewind import Line
+from observatory.tui.branch_list import BranchList
 from observatory.tui.clock import FrameTicker
+from observatory.tui.compare import CompareScreen
 from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -38,9 +43,11 @@ from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
 from observatory.tui.plot import Plot
+from observatory.tui.rewinder import Rewinder
 from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.terminal import terminal_driver
+from observatory.tui.timeline import Timeline
 from observatory.tui.watch import AgentWatch
 from observatory.watchdog import Watchdog
 from scenarios import Scenario, World
@@ -72,6 +79,7 @@ class ObservatoryApp(App[None]):
     Screen { layout: horizontal; }
     #grid { width: 1fr; height: 1fr; }
     #side { width: 46; height: 1fr; }
+    #bottom { dock: bottom; height: 2; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -83,6 +91,12 @@ class ObservatoryApp(App[None]):
         Binding("left_square_bracket", "limit(-1)", "-1", key_display="["),
         Binding("right_curly_bracket", "limit(10)", "+10", key_display="}"),
         Binding("left_curly_bracket", "limit(-10)", "-10", key_display="{"),
+        Binding("less_than_sign", "seek(-10)", "-10 s", key_display="<"),
+        Binding("greater_than_sign", "seek(10)", "+10 s", key_display=">"),
+        Binding("home", "seek_home", "t=0", priority=True),
+        Binding("escape", "cancel_seek", "cancel seek", show=False),
+        Binding("b", "branches", "branches"),
+        Binding("c", "compare", "compare"),
         Binding("r", "restart", "restart"),
         Binding("n", "new_seed", "new seed"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -101,9 +115,11 @@ class ObservatoryApp(App[None]):
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
         remote: Remote | None = None,
+        history: History | None = None,
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
+        self.history = history if history is not None else History()
         # Engine slices run through this (``StopSignals.slice`` when run from the command line,
         # so an agent that never yields can be interrupted); quit keys are reported to
         # ``on_quit_key`` by the input thread as they arrive.
@@ -122,9 +138,9 @@ class ObservatoryApp(App[None]):
         self._watch: AgentWatch | None = None
         self._stale = True
         self._collector = ExitStack()  # garbage-collection policy while mounted
-        self.failures = FailureLog()
         self.fault: ScenarioFault | None = None  # the scenario broke its contract: exit 1
         self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
+        self.rewinder = Rewinder(self)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
     # -- the run -------------------------------------------------------------------
@@ -138,20 +154,23 @@ class ObservatoryApp(App[None]):
             self.engine.close()
         self.seed = seed
         self.run_started = perf_counter()
-        self.engine = Engine(seed)
-        self.failures.attach(self.engine)
-        self.world: World = checked_world(self.scenario, self.scenario.build(self.engine, self.params))
-        self.failed = FailedCells(self.world, self.failures)
-        self.watchdog = Watchdog(self.scenario, self.engine, self.world)
+        line = Line(self.scenario, self.params, seed)
+        self.engine: Engine = line.engine
+        self.world: World = line.world
+        self._follow(line)
+        self.history.attach(line)
         if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
             self.engine.run(until=run_to)
+            self.history.reached(self.engine.now)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
         if paused:
             self.pacer.pause()
 
     def _restart(self, seed: int) -> None:
+        self.rewinder.cancel()
+        self.history.restart(self.engine)
         self._build(seed, self.pacer.speed, paused=self.pacer.paused)
         collect_and_freeze()  # the old world is garbage now; collect it before freezing the new one
         self.grid.reset(self.world.shape)
@@ -163,8 +182,12 @@ class ObservatoryApp(App[None]):
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
+        if self.rewinder.frame():  # a seek computes: the screen stands still meanwhile
+            self._last_frame = now
+            self.timeline.show(self.rewinder.info())
+            return
         if self.remote is not None and self.remote.poll(self.pacer.speed, POLL_BUDGET):
-            self._settle()
+            self.settle()
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -174,6 +197,8 @@ class ObservatoryApp(App[None]):
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
                 steps = self.run_slice(self.pacer.advance, min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                self.rewinder.ran(time.perf_counter() - now)
+                self.history.reached(self.engine.now)
                 if steps is not None:  # None: the slice was interrupted in an agent that never yielded
                     self._watch_run(steps)
             self._stale = True
@@ -230,6 +255,7 @@ class ObservatoryApp(App[None]):
         self.legend = Legend(id="legend")
         self.plot = Plot(id="plot")
         self.inspector = Inspector(id="inspector")
+        self.timeline = Timeline(id="timeline")
         self.grid.direct.feed = self.feed
         yield self.grid
         with Vertical(id="side"):
@@ -237,7 +263,9 @@ class ObservatoryApp(App[None]):
             yield self.legend
             yield self.plot
             yield self.inspector
-        yield Footer()
+        with Vertical(id="bottom"):
+            yield self.timeline
+            yield Footer()
 
     def get_default_screen(self) -> Screen:
         """The main screen writes only the changed spans of each line (see ``spans``)."""
@@ -262,6 +290,7 @@ class ObservatoryApp(App[None]):
 
     def on_unmount(self) -> None:
         self.ticker.stop()
+        self.settle()
         self.engine.close()
         self._collector.close()
 
@@ -283,6 +312,7 @@ class ObservatoryApp(App[None]):
         self.legend.show(self.failed.counts(self.world.counts()))
         self.plot.show(self.world.series())
         self._show_position()
+        self.timeline.show(self.rewinder.info())
         if self._watch is not None:
             self.inspector.show(self._agent_view(self._watch.agent))
 
@@ -372,6 +402,7 @@ class ObservatoryApp(App[None]):
             self.pacer.pause()
             self._pace_frames()
         self.run_slice(self.pacer.step)
+        self.history.reached(self.engine.now)
         self._stale = True
         self._frame()
         self._update_panels()
@@ -401,26 +432,108 @@ class ObservatoryApp(App[None]):
         so a paused screen shows the change; that is work the next step would
         do anyway, so it changes nothing in the run.
         """
+        if self.rewinder.seeking:
+            self.notify("a seek is computing: wait for it or press escape", severity="warning")
+            return
         try:
-            self.engine.submit(command)
+            command = self.engine.check(command)
         except CommandError as error:
             self.notify(str(error), severity="error")
             return
-        self._settle()
+        forked = self.history.before_live(self.engine)  # a command in the past starts a branch
+        self.engine.submit(command)
+        self.settle()
+        if forked is not None:
+            self.notify(f"branch {forked.name} from {forked.parent} at t = {forked.at:g} s")
+        self._stale = True
         self._frame()
         self._update_panels()
 
-    def _settle(self) -> None:
-        """Finish the current instant, so commands just submitted show on a paused screen too."""
+    def action_seek(self, delta: float) -> None:
+        job = self.rewinder.job
+        self.rewinder.seek((job.target if job is not None else self.engine.now) + delta)
+
+    def action_seek_home(self) -> None:
+        if len(self.screen_stack) == 1:  # a priority key (over the grid's own home), not over a dialog
+            self.rewinder.seek(0.0)
+
+    def action_cancel_seek(self) -> None:
+        self.rewinder.cancel()
+        self._update_panels()
+
+    def action_branches(self) -> None:
+        def chosen(name: str | None) -> None:
+            if name is not None and name != self.history.branch:
+                self.rewinder.switch(name)
+
+        self.push_screen(BranchList(self.rewinder.rows()), chosen)
+
+    def action_compare(self) -> None:
+        other = self.rewinder.partner()
+        if other is None:
+            self.notify("one branch only: go back (<), change something: a branch", severity="warning")
+            return
+        self.push_screen(CompareScreen(*self.rewinder.sides(other)))
+
+    def on_timeline_seek(self, message: Timeline.Seek) -> None:
+        self.rewinder.seek(message.time)
+
+    def show_line(self, line: Line) -> None:
+        """Put another engine on screen (after a seek): same scenario, same grid, another instant."""
+        watched = self.selected
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self.engine, self.world = line.engine, line.world
+        self._follow(line)
+        paused = self.pacer.paused
+        self.pacer = Pacer(self.engine, self.pacer.speed, slice_steps=SLICE_STEPS)
+        if paused:
+            self.pacer.pause()
+        if watched is not None:
+            self.select(watched)
+
+    def after_seek(self) -> None:
+        self.pacer.speed = self.pacer.speed  # virtual time follows the wall clock from here
+        self._stale = True
+        self._frame()
+        self._update_panels()
+
+    def _follow(self, line: Line) -> None:
+        """Failures and the watchdog follow the engine on screen."""
+        self.failures = line.failures
+        self.failed = FailedCells(self.world, self.failures)
+        self.watchdog = Watchdog(self.scenario, self.engine, self.world)
+
+    def record(self, interrupted: bool = False) -> dict[str, Any]:
+        """The metrics record of the run on screen, now."""
+        wall = perf_counter() - self.run_started
+        record = metrics.collect(
+            self.scenario, self.params, self.seed, self.engine, self.world, wall, interrupted,
+            failures=self.failures,
+        )
+        record["run_error"] = self.watchdog.problem
+        if self.remote is not None:
+            record["mqtt_rejected"] = self.remote.rejected
+        return record
+
+    def settle(self) -> None:
+        """Compute the rest of the current instant: a run stops, records and rewinds at instant ends."""
         if not self.engine.kernel.instant_done():
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
-        self._stale = True
+        self.history.reached(self.engine.now)
 
     def action_restart(self) -> None:
         self._restart(self.seed)
 
     def action_new_seed(self) -> None:
-        self._restart(self.seed + 1)
+        if self.history.recorder is not None:
+            self.notify("recording: a new seed is another run; quit, run with --seed", severity="warning")
+            return
+        self.history = History()  # another run: its branches start afresh
+        self.seed += 1
+        self.rewinder.reset()
+        self._restart(self.seed)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -443,6 +556,11 @@ class ObservatoryApp(App[None]):
             yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
             yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
             yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
+        yield SystemCommand("Back 10 s", "Seek 10 virtual s back (<)", lambda: self.action_seek(-10))
+        yield SystemCommand("Forward 10 s", "Seek 10 virtual s on (>)", lambda: self.action_seek(10))
+        yield SystemCommand("Go to t = 0", "Seek to the start (home)", self.action_seek_home)
+        yield SystemCommand("Branches", "List the branches, switch to one (b)", self.action_branches)
+        yield SystemCommand("Compare branches", "This branch beside its parent (c)", self.action_compare)
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)
@@ -455,6 +573,13 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 def _call(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args)
+
+
+def finish(app: ObservatoryApp, interrupted: bool = False) -> dict[str, Any]:
+    """After the app has ended: the run's metrics record, also written to the run file's end lines."""
+    record = app.record(interrupted)
+    app.history.end(record)
+    return record
 
 
 def _or_none(value: object) -> str:

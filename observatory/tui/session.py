@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from time import perf_counter
 from typing import Any
 
 from observatory import artifacts, metrics
 from observatory.failures import tell
+from observatory.history import History
 from observatory.mqtt.remote import Remote
 from observatory.outputs import Output, OutputsFailed, OutputWriteError
+from observatory.replay import ReplayPlan
+from observatory.runfile import RunWriter
 from observatory.signals import StopSignals
-from observatory.tui.app import ObservatoryApp
+from observatory.tui.app import ObservatoryApp, finish
 from observatory.tui.terminal import restore
 from scenarios import Scenario
 
@@ -32,14 +34,17 @@ def run_tui(
     metrics_out: Path | Output | None = None,
     outputs: dict[str, Output] | None = None,
     remote: Remote | None = None,
+    recorder: RunWriter | None = None,
+    replay: ReplayPlan | None = None,
 ) -> int:
-    """Open the TUI on a scenario run; returns the exit code when the user quits.
+    """Open the TUI on a scenario run (or a replayed one); returns the exit code when the user quits.
 
     SIGINT, SIGTERM and SIGHUP quit like ``q`` (exit 130 / 143 / 129); a quit
     while an agent never yields interrupts that agent (exit 1, named on
     stderr). On the way out, however the app ends, the terminal is restored,
     the current run's metrics go to ``metrics_out`` (if given) and the files
-    its parameters ask for are saved; one that cannot be written is named
+    its parameters ask for are saved, and every branch's end goes to the run
+    file (``recorder``); one that cannot be written is named
     and makes the exit code 1. Agent failures, a stall or a livelock are
     told on stderr then (exit code 1).
     """
@@ -59,7 +64,10 @@ def run_tui(
         on_request=quit_app, on_stuck=stuck, on_hard_exit=lambda: holder and restore(holder[0]._driver)
     )
     with signals:
-        app = ObservatoryApp(scenario, params, seed, speed, remote=remote)
+        history = History(recorder=recorder)
+        if replay is not None:  # the branches of a run file; the one replayed on screen
+            history = History(replay.tree, replay.branch, recorder)
+        app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history)
         holder.append(app)
         signals.built()
         app.run_slice = signals.slice
@@ -94,14 +102,9 @@ def _save(
 ) -> list[OutputWriteError]:
     """Write the metrics file and the scenario's files; the ones that failed."""
     failures: list[OutputWriteError] = []
+    app.settle()  # a run ends, and is recorded, at the end of an instant
+    record = finish(app, interrupted)
     if out is not None:
-        wall = perf_counter() - app.run_started
-        record = metrics.collect(
-            scenario, params, app.seed, app.engine, app.world, wall, interrupted, failures=app.failures
-        )
-        record["run_error"] = app.watchdog.problem
-        if app.remote is not None:
-            record["mqtt_rejected"] = app.remote.rejected
         try:
             metrics.write(record, out)
         except OutputWriteError as error:
