@@ -40,8 +40,8 @@ from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
 from observatory.tui.plot import Plot
-from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.textual_private import missing
 from observatory.tui.watch import AgentWatch
 from observatory.watchdog import Watchdog
 from scenarios import Scenario, World
@@ -216,7 +216,6 @@ class ObservatoryApp(App[None]):
         self.legend = Legend(id="legend")
         self.plot = Plot(id="plot")
         self.inspector = Inspector(id="inspector")
-        self.grid.direct.feed = self.feed
         yield self.grid
         with Vertical(id="side"):
             yield self.status
@@ -225,15 +224,13 @@ class ObservatoryApp(App[None]):
             yield self.inspector
         yield Footer()
 
-    def get_default_screen(self) -> Screen:
-        """The main screen writes only the changed spans of each line (see ``spans``)."""
-        return SpanScreen(id="_default")
-
     def on_mount(self) -> None:
         self.legend.set_states(self.failed.legend())
         rows, cols = self.world.shape
         self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
         self.grid.focus()
+        # The grid paints straight to the terminal if this Textual has what that needs.
+        self.grid.direct.feed = None if missing(self) else self.feed
         self._frame()
         self._update_panels()
         self._pace_frames()

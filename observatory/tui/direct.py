@@ -1,5 +1,8 @@
 """The grid's frames straight to the terminal, past Textual's compositor.
 
+This path needs Textual's private parts (all reached through
+``textual_private``); without them the grid stays on its Line API path.
+
 Going through Textual, a frame's changed cells become Strips, the
 compositor cuts and encodes them again, segment by segment. When nothing
 covers the grid, none of that is needed: the view's pair codes are
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.geometry import Region
 
+from observatory.tui import textual_private as private
 from observatory.tui.feed import MAX_BACKLOG, TerminalFeed
 from observatory.tui.paint import SYSTEMS, Painter
 
@@ -33,8 +37,9 @@ View = tuple[int, int, int, int, int, int]
 
 
 class DirectPainting:
-    """The grid's direct path. ``feed`` (set by the app) turns it on; ``active`` tells
-    whether the last frame went (or was meant to go) straight to the terminal."""
+    """The grid's direct path. ``feed`` (set by the app when ``textual_private.missing``
+    finds nothing missing) turns it on; ``active`` tells whether the last frame went (or
+    was meant to go) straight to the terminal."""
 
     def __init__(self, grid: GridView) -> None:
         self.grid = grid
@@ -97,12 +102,12 @@ class DirectPainting:
         styles = grid.styles
         if not screen.is_active or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return None
-        system = grid.app.console._color_system
-        if system not in SYSTEMS:
+        system = SYSTEMS.get(grid.app.console.color_system or "")
+        if system is None:
             return None
         if self._painter is None or self._painter.system != system:
             self._painter = Painter(system)
-        visible = screen._compositor.visible_widgets
+        visible = private.visible_widgets(screen)
         placed = visible.get(grid)
         if placed is None:
             return None

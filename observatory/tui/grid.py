@@ -8,10 +8,9 @@ changed are rebuilt. Runs of equal cells share one Segment; one Segment per
 (colour pair, run length) and one Strip per terminal row are cached. Every
 style is already RGB, so Textual's ANSI-to-truecolour line filter is left out.
 
-Only the changed spans of a row reach the terminal: the grid names them
-(``take_dirty_spans``) and ``spans.SpanScreen`` writes just those. Content
+A changed row is refreshed from its first to its last changed cell. Content
 lines are joined here from the row and the border pieces, not styled line
-by line by Textual.
+by line by Textual. All of this is Textual's public Line API.
 
 Given a ``TerminalFeed`` (``grid.direct.feed``), frames skip Textual while
 nothing covers the grid: see ``direct``. Strips are then built only when
@@ -20,7 +19,6 @@ Textual asks for lines.
 
 from __future__ import annotations
 
-import itertools
 from typing import ClassVar
 
 import numpy as np
@@ -34,9 +32,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from observatory.tui.codes import changed_spans, pack, unpack
+from observatory.tui.codes import pack, unpack
 from observatory.tui.direct import DirectPainting
-from observatory.tui.spans import merge_spans
 
 # Colour of the half cell below an odd last row, and of the cursor.
 _VOID = (0, 0, 0)
@@ -81,12 +78,11 @@ class GridView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.fit = fit
         self.cursor: tuple[int, int] | None = None
-        self._segments: dict[int, Segment] = {}
+        self._segment_cache: dict[int, Segment] = {}
         self._styles: dict[int, Style] = {}
         self._drag: tuple[int, int, float, float] | None = None
         self._view = (0, 0, 0)
         self._dragged = False
-        self._dirty_spans: dict[Region, list[tuple[int, int]]] = {}
         self._frame_line: Strip | None = None
         self._frame_pieces: tuple[list[Segment], list[Segment]] = ([], [])
         self.zoom = 1
@@ -203,7 +199,7 @@ class GridView(ScrollView, can_focus=True):
         runs = np.diff(idx, append=flat.size)
         # Key = pair code * (cols + 1) + run length: one cached Segment per pair and run.
         codes = (block.ravel()[idx] * (cols + 1) + runs).tolist()
-        segments = self._segments
+        segments = self._segment_cache
         if len(segments) > _SEGMENT_CACHE_MAX:
             segments.clear()
         try:
@@ -233,38 +229,24 @@ class GridView(ScrollView, can_focus=True):
         return Segment((" " if top == bottom else "▀") * run, style)
 
     def _repaint(self, rows: np.ndarray, changed: np.ndarray) -> None:
-        """Repaint the changed spans of the given terminal rows (``changed``: their cells).
+        """Refresh the given terminal rows (``changed``: their cells) where they changed.
 
-        Each row is refreshed whole, so Textual re-renders it, and its changed
-        spans are kept for ``take_dirty_spans``: the screen writes only those.
+        One region per row, from its first to its last changed cell in view:
+        Textual renders and writes just that part of the line.
         """
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        # Only the columns in view: a span is clipped to them.
-        index, x1, x2 = changed_spans(changed[:, scroll_x : scroll_x + width])
-        if index.size == 0:
+        view = changed[:, scroll_x : scroll_x + width]
+        touched = view.any(axis=1)
+        if not touched.any():
             return
-        left, top = self.content_offset
-        # Spans come row by row: cut the lists where the row changes.
-        cuts = [0, *(np.flatnonzero(np.diff(index)) + 1).tolist(), index.size]
-        spans = list(zip((x1 + left).tolist(), (x2 + left).tolist(), strict=True))
-        regions = []
-        for start, stop in itertools.pairwise(cuts):
-            y = int(rows[index[start]]) - scroll_y
-            regions.append(Region(0, y, width, 1))
-            # The key is the region as the widget stores it: moved by the border.
-            key = Region(left, y + top, width, 1)
-            old = self._dirty_spans.get(key)
-            # Sorted and disjoint, as SpanSource promises; a second frame before a paint merges.
-            self._dirty_spans[key] = (
-                spans[start:stop] if old is None else merge_spans(old + spans[start:stop])
-            )
-        self.refresh(*regions)
-
-    def take_dirty_spans(self) -> dict[Region, list[tuple[int, int]]]:
-        """The changed spans of refreshed rows, for ``spans.SpanCompositor``; cleared on reading."""
-        spans, self._dirty_spans = self._dirty_spans, {}
-        return spans
+        view = view[touched]
+        first = np.argmax(view, axis=1)
+        last = view.shape[1] - np.argmax(view[:, ::-1], axis=1)
+        ys = (rows[touched] - scroll_y).tolist()
+        self.refresh(
+            *(Region(x1, y, x2 - x1, 1) for y, x1, x2 in zip(ys, first.tolist(), last.tolist(), strict=True))
+        )
 
     # -- Line API ---------------------------------------------------------------------
 
@@ -289,7 +271,7 @@ class GridView(ScrollView, can_focus=True):
         strips = super().render_lines(Region(0, crop.y, width, first - crop.y)) if crop.y < first else []
         render_line = self.render_line
         strips.extend(
-            Strip([*left, *render_line(y - top)._segments, *right], width) for y in range(first, stop)
+            Strip([*left, *render_line(y - top), *right], width) for y in range(first, stop)
         )
         if stop < crop.bottom:
             strips.extend(super().render_lines(Region(0, stop, width, crop.bottom - stop)))
