@@ -39,7 +39,7 @@ from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
-from observatory.tui.plot import Plot
+from observatory.tui.plot import MIN_PERIOD, Plot
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.textual_private import missing
 from observatory.tui.watch import AgentWatch
@@ -214,7 +214,8 @@ class ObservatoryApp(App[None]):
         self.grid = GridView(self.world.shape, id="grid")
         self.status = StatusPanel(id="status")
         self.legend = Legend(id="legend")
-        self.plot = Plot(id="plot")
+        # Screenshots (no clock figures) show every sample at once; live, the plot keeps to its period.
+        self.plot = Plot(id="plot", min_period=MIN_PERIOD if self.clock_figures else 0.0)
         self.inspector = Inspector(id="inspector")
         yield self.grid
         with Vertical(id="side"):

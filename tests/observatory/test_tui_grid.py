@@ -12,7 +12,6 @@ from textual.widgets import Static
 
 from observatory.tui.codes import pack, unpack
 from observatory.tui.grid import GridView
-from observatory.tui.plot import sparkline
 from tests.observatory.vt import Terminal
 
 RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
@@ -97,11 +96,6 @@ def test_only_rows_whose_colours_changed_are_rebuilt() -> None:
         assert grid.show(changed ^ 1) == 0
 
     with_grid((10, 6), check)
-
-
-def test_sparkline_rows_stack_eighths_from_the_bottom() -> None:
-    assert sparkline([0, 4, 8, 12, 16], width=5, rows=2, top=16) == ["   ▄█", " ▄███"]
-    assert sparkline([1, 2, 3], width=2, rows=1, top=3) == ["▅█"]
 
 
 def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
