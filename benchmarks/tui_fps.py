@@ -49,7 +49,7 @@ from benchmarks.tmux_window import TmuxWindow, load
 from engine import Engine
 from observatory.tui import ObservatoryApp
 from observatory.tui.feed import Frame
-from scenarios import Scenario, State, World, param
+from scenarios import Scenario, Series, State, World, param
 
 
 @dataclass
@@ -75,11 +75,20 @@ class BenchWorld(World):
         self.rng = np.random.default_rng(engine.seed)
         self.state[:] = self.rng.integers(0, 4, size=self.state.size)
         self.frames = 0
+        # A series, so the plot panel is drawn as it is for a scenario (one sample a frame).
+        self.changed = Series("changed cells")
 
     def colors(self) -> np.ndarray:
         self.frames += 1
+        before = self.state.copy()
         self._change()
+        self.changed.append(self.frames / 60, float(np.count_nonzero(before != self.state)))
+        if len(self.changed.values) > 2048:
+            del self.changed.times[:1024], self.changed.values[:1024]
         return super().colors()
+
+    def series(self) -> list[Series]:
+        return [self.changed]
 
     def _change(self) -> None:
         state, rng, p = self.state, self.rng, self.params

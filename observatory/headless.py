@@ -20,8 +20,8 @@ from typing import Any
 from engine import Engine
 from observatory import artifacts, metrics
 from observatory.checks import checked_world
-from observatory.collector import survivors_frozen
 from observatory.failures import FailureLog
+from observatory.gc_policy import survivors_frozen
 from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params

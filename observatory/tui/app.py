@@ -30,8 +30,8 @@ from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
 from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
-from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.failures import FailureLog, agent_traceback, one_line, tell
+from observatory.gc_policy import collect_and_freeze, survivors_frozen
 from observatory.tui.clock import FrameTicker
 from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
