@@ -108,6 +108,8 @@ class GridView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_zoom)
+        # Back from a suspend, Textual draws the whole screen again: paint the view whole.
+        self.app.app_resume_signal.subscribe(self, lambda _: self.direct.forget())
 
     def on_resize(self) -> None:
         self.fit_zoom()
@@ -262,7 +264,7 @@ class GridView(ScrollView, can_focus=True):
         top, height = self.content_offset.y, self.scrollable_content_region.height
         first, stop = max(crop.y, top), min(crop.bottom, top + height)
         # What Textual draws of the content replaces what was painted directly there.
-        self.direct.overdrawn(first - top, stop - top)
+        self.direct.rendered(first - top, stop - top)
         styles = self.styles
         if first >= stop or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return super().render_lines(crop)
@@ -306,6 +308,11 @@ class GridView(ScrollView, can_focus=True):
             self._unbuilt.discard(row)
             self._build_rows(self._keys, np.array([row]))
         return self._strips[row].crop(scroll_x, scroll_x + width)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        """Textual will draw (part of) the grid: what it renders then reaches the terminal."""
+        self.direct.textual_draws()
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def get_line_filters(self) -> tuple[()]:
         """No filters: every style is RGB already, so ANSIToTruecolor has nothing to do."""

@@ -171,3 +171,37 @@ def test_without_the_private_parts_the_app_draws_the_grid_through_textual(monkey
                 assert shown == unpack(int(pack(colors[row, col]))), (row, col)
 
     asyncio.run(run())
+
+
+def test_panels_updating_beside_direct_frames_leave_the_terminal_as_a_full_redraw_would() -> None:
+    """Textual renders the grid for a panel's partial update too; those lines reach no terminal,
+    so direct frames go on from what the terminal shows."""
+    size = (100, 30)
+
+    async def run() -> None:
+        app = ObservatoryApp(SCENARIO, defaults(agents=200), seed=1, start_at=1.0, clock_figures=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            app.console._color_system = ColorSystem.TRUECOLOR
+            written: list[str] = []
+            app._driver.write = written.append
+            term = Terminal(*size)
+            term.feed(full_update(app))
+            sent = app.feed.sent
+            for step in range(10):
+                app.engine.run(until=1.0 + 0.25 * (step + 1))
+                app._stale = True
+                app._frame()
+                app._update_panels()
+                assert app.grid.direct.active
+                for text in written:
+                    if type(text) is Frame:
+                        term.feed(text)
+                written.clear()
+                term.feed(partial_update(app))
+                fresh = Terminal(*size)
+                fresh.feed(full_update(app))
+                assert looks(term, ColorSystem.TRUECOLOR) == looks(fresh, ColorSystem.TRUECOLOR), step
+            assert app.feed.sent > sent
+
+    asyncio.run(run())
