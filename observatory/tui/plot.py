@@ -84,8 +84,9 @@ def draw(groups: Sequence[SeriesGroup], width: int, height: int) -> str:
 class Plot(Panel):
     """The scenario's series, or labelled groups of series, as lines on shared axes."""
 
+    # Two thirds of what the other panels leave (the inspector has the rest), within bounds.
     DEFAULT_CSS = f"""
-    Plot {{ height: {PLOT_ROWS + 2}; padding: 0; }}
+    Plot {{ height: 2fr; min-height: 8; max-height: {PLOT_ROWS + 2}; padding: 0; }}
     """
 
     def __init__(self, *, id: str | None = None, min_period: float = MIN_PERIOD) -> None:
