@@ -71,7 +71,7 @@ class ObservatoryApp(App[None]):
     TITLE = "observatory"
     CSS = """
     Screen { layout: horizontal; }
-    #grid { width: 1fr; height: 1fr; }
+    #grid-box, #grid { width: 1fr; height: 1fr; }
     #side { width: 46; height: 1fr; }
     """
 
@@ -217,7 +217,10 @@ class ObservatoryApp(App[None]):
         # Screenshots (no clock figures) show every sample at once; live, the plot keeps to its period.
         self.plot = Plot(id="plot", min_period=MIN_PERIOD if self.clock_figures else 0.0)
         self.inspector = Inspector(id="inspector")
-        yield self.grid
+        # In a box of its own the grid's clip is its own region, so Textual leaves the grid out
+        # of the side panels' updates (it renders every widget whose clip meets an update).
+        with Vertical(id="grid-box"):
+            yield self.grid
         with Vertical(id="side"):
             yield self.status
             yield self.legend

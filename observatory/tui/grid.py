@@ -270,6 +270,7 @@ class GridView(ScrollView, can_focus=True):
             return super().render_lines(crop)
         width = self.outer_size.width
         left, right = self._frame(top, width)
+        self._build_unbuilt(first - top + self._view[1], stop - top + self._view[1])
         strips = super().render_lines(Region(0, crop.y, width, first - crop.y)) if crop.y < first else []
         render_line = self.render_line
         strips.extend(
@@ -280,6 +281,16 @@ class GridView(ScrollView, can_focus=True):
         if crop.column_span != (0, width):
             strips = [strip.crop(crop.x, crop.right) for strip in strips]
         return strips
+
+    def _build_unbuilt(self, start: int, stop: int) -> None:
+        """Build the unbuilt terminal rows start..stop in one go (the direct path leaves every
+        changed row unbuilt, and Textual renders the grid for a panel's update too)."""
+        if not self._unbuilt:
+            return
+        rows = [row for row in range(start, min(stop, self._term_rows)) if row in self._unbuilt]
+        if rows:
+            self._unbuilt.difference_update(rows)
+            self._build_rows(self._keys, np.array(rows))
 
     def _frame(self, top: int, width: int) -> tuple[list[Segment], list[Segment]]:
         """The segments left and right of a content line, from the first one Textual renders."""

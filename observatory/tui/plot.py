@@ -7,8 +7,9 @@ left (the second series of each group on the right: series differ in
 scale), a legend entry per line; lines of a second group use the same
 colours with another marker. plotext draws the text; it is drawn again
 only when a series gained samples, the set changed or the panel was
-resized, and at most every ``min_period`` seconds (the grid's frames come
-first), so rendering the panel costs only the copy Textual makes.
+resized, at most every ``min_period`` seconds and, live, in a thread (the
+grid's frames come first), so rendering the panel costs only the copy
+Textual makes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from threading import Lock
 from time import perf_counter
 
 import plotext
@@ -94,10 +96,11 @@ class Plot(Panel):
         self.groups: tuple[SeriesGroup, ...] = ()
         self.min_period = min_period
         self._seen: tuple = ()
-        self._drawn: tuple = ()
+        self._drawn: tuple = ()  # what the text shows: samples seen and size
         self._text: Text | None = None
         self._last_draw = -math.inf
         self._timer: Timer | None = None
+        self._drawing = False
 
     def show(self, series: Sequence[Series]) -> None:
         """Show one run's series (no labels in the legend)."""
@@ -110,23 +113,70 @@ class Plot(Panel):
         if seen == self._seen:
             return
         self.groups, self._seen = groups, seen
-        wait = self._last_draw + self.min_period - perf_counter()
-        if wait <= 0:
-            self.refresh()
-        elif self._timer is None:  # the latest samples show when the period is over
-            self._timer = self.set_timer(wait, self._late_refresh)
+        self._schedule()
 
-    def _late_refresh(self) -> None:
+    def on_resize(self) -> None:
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Draw now, or when the period is over; live, plotext draws in a thread."""
+        if self.min_period <= 0 or self._text is None:
+            self.refresh()  # drawn in render, at once: screenshots see every sample
+            return
+        if self._drawing or self._timer is not None:
+            return  # the draw under way or due is followed by another if samples came meanwhile
+        wait = self._last_draw + self.min_period - perf_counter()
+        if wait > 0:
+            self._timer = self.set_timer(wait, self._draw_in_thread)
+        else:
+            self._draw_in_thread()
+
+    def _draw_in_thread(self) -> None:
+        """plotext takes milliseconds: drawn in a thread, the grid's frames go on meanwhile."""
         self._timer = None
+        key, groups, size = self._key(), _copies(self.groups), self.content_region.size
+        if key == self._drawn:
+            return
+        self._drawing = True
+
+        def work() -> None:
+            text = _text(groups, size.width, size.height)
+            self.app.call_from_thread(self._have, text, key)
+
+        self.run_worker(work, thread=True, group="plot")
+
+    def _have(self, text: Text, key: tuple) -> None:
+        self._text, self._drawn, self._last_draw, self._drawing = text, key, perf_counter(), False
         self.refresh()
+        if self._key() != key:
+            self._schedule()
+
+    def _key(self) -> tuple:
+        return (self._seen, self.content_region.size)
 
     def render(self) -> Text:
         if not any(g.series for g in self.groups):
             return Text("(this scenario declares no series)", style="dim")
-        size = self.content_region.size
-        key = (self._seen, size)
-        if self._text is None or key != self._drawn:
-            self._text = Text.from_ansi(draw(self.groups, max(10, size.width), max(4, size.height)))
-            self._text.no_wrap = True
-            self._drawn, self._last_draw = key, perf_counter()
+        if self._text is None or (self.min_period <= 0 and self._key() != self._drawn):
+            size = self.content_region.size
+            self._text, self._drawn = _text(self.groups, size.width, size.height), self._key()
+            self._last_draw = perf_counter()
         return self._text
+
+
+_DRAWING = Lock()  # plotext keeps one figure for the process
+
+
+def _text(groups: Sequence[SeriesGroup], width: int, height: int) -> Text:
+    with _DRAWING:
+        text = Text.from_ansi(draw(groups, max(10, width), max(4, height)))
+    text.no_wrap = True
+    return text
+
+
+def _copies(groups: Sequence[SeriesGroup]) -> list[SeriesGroup]:
+    """The groups with their series' samples copied: the thread draws while runs go on."""
+    return [
+        SeriesGroup(g.label, [Series(s.name, list(s.times), list(s.values)) for s in g.series[:MAX_LINES]])
+        for g in groups
+    ]

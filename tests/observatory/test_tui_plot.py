@@ -64,3 +64,30 @@ def test_the_panel_draws_again_only_when_a_series_gained_samples() -> None:
             assert plot.render().plain == "(this scenario declares no series)"
 
     asyncio.run(run())
+
+
+class LivePlotApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Plot(id="plot", min_period=0.05)
+
+
+def test_live_the_plot_is_drawn_again_in_a_thread_with_the_latest_samples() -> None:
+    async def run() -> None:
+        app = LivePlotApp()
+        async with app.run_test(size=(50, 16)) as pilot:
+            plot = app.query_one(Plot)
+            busy = _series("busy", 1, 3)
+            plot.show([busy])
+            await pilot.pause()
+            first = plot.render()  # the first text is drawn at once
+            for value in (9.0, 4.0):  # the second comes while the first draw may still wait
+                busy.append(busy.times[-1] + 0.5, value)
+                plot.show([busy])
+            for _ in range(500):
+                await app.workers.wait_for_complete()
+                await pilot.pause(0.02)
+                if "busy 4" in plot.render().plain:
+                    break
+            assert plot.render() is not first and "busy 4" in plot.render().plain
+
+    asyncio.run(run())
