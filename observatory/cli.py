@@ -26,6 +26,8 @@ from observatory import metrics
 from observatory.checks import ScenarioFault
 from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
+from observatory.mqtt import control as mqtt_control
+from observatory.mqtt import session as mqtt_session
 from observatory.report import progress_bar, summary
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
@@ -86,6 +88,9 @@ run_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(run_app, name="run")
+app.command("control", help="Steer runs over MQTT (retained constraints), or watch their telemetry.")(
+    mqtt_control.control
+)
 
 
 @app.command("list")
@@ -108,10 +113,12 @@ def scenario_command(scenario: Scenario, invoked_as: str) -> Any:
     if clash:
         raise ScenarioError(f"scenario {scenario.name!r}: parameter {clash[0]} clashes with a runner option")
     parameters = [_scenario_option(s) for s in own] + _runner_options(scenario)
+    parameters += mqtt_session.runner_options()
 
     def command(**values: Any) -> int:
         runner = {name: values.pop(name) for name in RUNNER_OPTIONS}
-        return run_command(scenario, values, **runner)
+        mqtt = mqtt_session.parse_options({name: values.pop(name) for name in mqtt_session.OPTION_NAMES})
+        return run_command(scenario, values, **runner, mqtt=mqtt)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
@@ -172,6 +179,7 @@ def run_command(
     headless: bool,
     duration: str | None,
     metrics_out: str | None,
+    mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
@@ -179,10 +187,13 @@ def run_command(
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
     out = _metrics_path(metrics_out)
-    if not headless and sys.stdout.isatty():
-        return _open_tui(scenario, params, seed_value, speed_value, out)
-    horizon = resolve_duration(scenario, duration_value)
-    return _run_headless(scenario, params, seed_value, horizon, out)
+    tui = not headless and sys.stdout.isatty()
+    horizon = None if tui else resolve_duration(scenario, duration_value)
+    # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
+    remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
+    if tui:
+        return _open_tui(scenario, params, seed_value, speed_value, out, remote)
+    return _run_headless(scenario, params, seed_value, horizon, out, remote, speed_value)
 
 
 def _metrics_path(text: str | None) -> Path | None:
@@ -196,17 +207,22 @@ def _metrics_path(text: str | None) -> Path | None:
     return path
 
 
-def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None) -> int:
+def _open_tui(
+    scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None, remote: Any = None
+) -> int:
     try:
         from observatory.tui.app import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    return run_tui(scenario, params, seed, speed, metrics_out=out)
+    return run_tui(scenario, params, seed, speed, metrics_out=out, remote=remote)
 
 
-def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
+def _run_headless(
+    scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None,
+    remote: Any = None, speed: float = 1.0,
+) -> int:
     err = Console(stderr=True)
     with interrupt_flag() as stop:
         if not err.is_terminal:
@@ -218,9 +234,14 @@ def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | N
             )
         with progress_bar(scenario.name, horizon, err) as update:
             log = FailureLog()
-            record = run_headless(
-                scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log
-            )
+            if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
+                record = mqtt_session.run_headless_steered(
+                    remote, scenario, params, seed, horizon, speed, stop.is_set, update, err, log
+                )
+            else:
+                record = run_headless(
+                    scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log
+                )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))

@@ -32,6 +32,7 @@ from observatory import artifacts, metrics
 from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
 from observatory.failures import FailureLog, agent_traceback, one_line, tell
 from observatory.gc_policy import collect_and_freeze, survivors_frozen
+from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.tui.clock import FrameTicker
 from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
@@ -101,8 +102,10 @@ class ObservatoryApp(App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        remote: Remote | None = None,
     ) -> None:
         super().__init__()
+        self.remote = remote  # steered over MQTT (observatory.mqtt)
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -136,6 +139,8 @@ class ObservatoryApp(App[None]):
         self.world: World = checked_world(self.scenario, self.scenario.build(self.engine, self.params))
         self.failed = FailedCells(self.world, self.failures)
         self.watchdog = Watchdog(self.scenario, self.engine, self.world)
+        if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
             self.engine.run(until=run_to)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
@@ -154,6 +159,8 @@ class ObservatoryApp(App[None]):
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
+        if self.remote is not None and self.remote.poll(self.pacer.speed, POLL_BUDGET):
+            self._settle()
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -174,6 +181,8 @@ class ObservatoryApp(App[None]):
         else:
             self.feed.drawn()  # nothing new to draw
         self._last_frame = now
+        if self.remote is not None:
+            self.remote.tick(self.pacer.speed, self.pacer.paused)
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
             self._update_panels()
@@ -229,9 +238,12 @@ class ObservatoryApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.remote is not None:  # a burst of refusals is one notice, not a toast each
+            self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
         self.legend.set_states(self.failed.legend())
         rows, cols = self.world.shape
-        self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
+        title = "  ".join(part for part in (self.scenario.name, self.world.title(), f"{cols}×{rows}") if part)
+        self.grid.border_title = title  # width × height, as typed
         self.grid.focus()
         # The grid paints straight to the terminal if this Textual has what that needs.
         self.grid.direct.feed = None if missing(self) else self.feed
@@ -282,8 +294,10 @@ class ObservatoryApp(App[None]):
             paused=status.paused,
             done=self.world.done,
             events=self.engine.events_emitted,
+            steps=self.engine.kernel.steps,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
-            metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world))),
+            metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world)))
+            | (self.remote.rows() if self.remote else {}),
         )
 
     def fps(self) -> float:
@@ -386,11 +400,15 @@ class ObservatoryApp(App[None]):
         except CommandError as error:
             self.notify(str(error), severity="error")
             return
+        self._settle()
+        self._frame()
+        self._update_panels()
+
+    def _settle(self) -> None:
+        """Finish the current instant, so commands just submitted show on a paused screen too."""
         if not self.engine.kernel.instant_done():
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
         self._stale = True
-        self._frame()
-        self._update_panels()
 
     def action_restart(self) -> None:
         self._restart(self.seed)
@@ -400,7 +418,11 @@ class ObservatoryApp(App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(has_limit=self.world.limit is not None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The limit keys exist only for a scenario with a limit (the footer leaves them out)."""
+        return not (action == "limit" and self.world.limit is None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -410,10 +432,11 @@ class ObservatoryApp(App[None]):
         yield SystemCommand("Step", "Pause, then process one engine event (.)", self.action_step)
         yield SystemCommand("Faster", "Double the speed (+)", lambda: self.action_speed(2.0))
         yield SystemCommand("Slower", "Halve the speed (-)", lambda: self.action_speed(0.5))
-        yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
-        yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
-        yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
-        yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
+        if self.world.limit is not None:
+            yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
+            yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
+            yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
+            yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)
@@ -425,7 +448,12 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_tui(
-    scenario: Scenario, params: Any, seed: int, speed: float, metrics_out: Path | None = None
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    metrics_out: Path | None = None,
+    remote: Remote | None = None,
 ) -> int:
     """Open the TUI on a scenario run; returns the exit code when the user quits.
 
@@ -433,16 +461,20 @@ def run_tui(
     ``metrics_out`` (if given) and the files its parameters ask for are saved.
     Agent failures, a stall or a livelock are told on stderr then (exit code 1).
     """
-    app = ObservatoryApp(scenario, params, seed, speed)
+    app = ObservatoryApp(scenario, params, seed, speed, remote=remote)
     try:
         app.run()
     finally:
+        if remote is not None:
+            remote.close()
         if metrics_out is not None:
             wall = perf_counter() - app.run_started
             record = metrics.collect(
                 scenario, params, app.seed, app.engine, app.world, wall, failures=app.failures
             )
             record["run_error"] = app.watchdog.problem
+            if remote is not None:
+                record["mqtt_rejected"] = remote.rejected
             metrics.write(record, metrics_out)
         artifacts.save(app.world, params)
     if app.fault is not None:

@@ -146,7 +146,7 @@ class GridView(ScrollView, can_focus=True):
         )
 
     def show(self, colors: np.ndarray) -> int:
-        """Take this frame's colours; rebuild changed rows and repaint their changed spans.
+        """Take this frame's colours; rebuild changed rows and repaint where they changed.
 
         Returns the number of terminal rows that changed.
         """
