@@ -12,11 +12,9 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from pathlib import Path
 from time import perf_counter
 from typing import Any, ClassVar
 
@@ -28,9 +26,8 @@ from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from engine.commands import Command, CommandError
-from observatory import artifacts, metrics
 from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
-from observatory.failures import FailureLog, agent_traceback, one_line, tell
+from observatory.failures import FailureLog, agent_traceback, one_line
 from observatory.gc_policy import collect_and_freeze, survivors_frozen
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.tui.clock import FrameTicker
@@ -42,6 +39,7 @@ from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
 from observatory.tui.plot import MIN_PERIOD, Plot
 from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.terminal import terminal_driver
 from observatory.tui.textual_private import missing
 from observatory.tui.watch import AgentWatch
 from observatory.watchdog import Watchdog
@@ -104,8 +102,14 @@ class ObservatoryApp(App[None]):
         frame_rate: float = FRAME_RATE,
         remote: Remote | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
+        # Engine slices run through this (``StopSignals.slice`` when run from the command line,
+        # so an agent that never yields can be interrupted); quit keys are reported to
+        # ``on_quit_key`` by the input thread as they arrive.
+        self.run_slice: Callable[..., Any] = _call
+        self.on_quit_key: Callable[[], None] | None = None
+        self.quit_when_mounted = False
         self.scenario = scenario
         self.params = params
         self.seed = seed
@@ -169,8 +173,9 @@ class ObservatoryApp(App[None]):
                 # When drawing is slow, frames are longer: the engine keeps its share of them.
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
-                steps = self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
-                self._watch_run(steps)
+                steps = self.run_slice(self.pacer.advance, min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                if steps is not None:  # None: the slice was interrupted in an agent that never yielded
+                    self._watch_run(steps)
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
@@ -253,6 +258,8 @@ class ObservatoryApp(App[None]):
         # Start-up objects live for the whole run: keep the collector from rescanning them,
         # and from rescanning whatever survives it (no pauses of a full collection mid-run).
         self._collector.enter_context(survivors_frozen(generation=1))
+        if self.quit_when_mounted:  # a stop signal came before the screen was up
+            self.exit()
 
     def on_unmount(self) -> None:
         self.ticker.stop()
@@ -365,7 +372,7 @@ class ObservatoryApp(App[None]):
         if not self.pacer.paused:
             self.pacer.pause()
             self._pace_frames()
-        self.pacer.step()
+        self.run_slice(self.pacer.step)
         self._stale = True
         self._frame()
         self._update_panels()
@@ -447,39 +454,8 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
 
 
-def run_tui(
-    scenario: Scenario,
-    params: Any,
-    seed: int,
-    speed: float,
-    metrics_out: Path | None = None,
-    remote: Remote | None = None,
-) -> int:
-    """Open the TUI on a scenario run; returns the exit code when the user quits.
-
-    On the way out, however the app ends, the current run's metrics go to
-    ``metrics_out`` (if given) and the files its parameters ask for are saved.
-    Agent failures, a stall or a livelock are told on stderr then (exit code 1).
-    """
-    app = ObservatoryApp(scenario, params, seed, speed, remote=remote)
-    try:
-        app.run()
-    finally:
-        if remote is not None:
-            remote.close()
-        if metrics_out is not None:
-            wall = perf_counter() - app.run_started
-            record = metrics.collect(
-                scenario, params, app.seed, app.engine, app.world, wall, failures=app.failures
-            )
-            record["run_error"] = app.watchdog.problem
-            if remote is not None:
-                record["mqtt_rejected"] = remote.rejected
-            metrics.write(record, metrics_out)
-        artifacts.save(app.world, params)
-    if app.fault is not None:
-        raise app.fault
-    return tell({"run_error": app.watchdog.problem}, app.failures, sys.stderr)
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
 
 
 def _or_none(value: object) -> str:

@@ -118,6 +118,11 @@ class Plot(Panel):
     def on_resize(self) -> None:
         self._schedule()
 
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
     def _schedule(self) -> None:
         """Draw now, or when the period is over; live, plotext draws in a thread."""
         if self.min_period <= 0 or self._text is None:

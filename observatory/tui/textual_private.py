@@ -1,8 +1,9 @@
 """Every use of Textual's private parts, in one place, for the grid's direct path.
 
 The direct path (``direct``) writes the grid's changed cells to the
-terminal itself: measured in tmux, going through Textual's compositor a
-100x100 grid with every cell changing shows far fewer frames per second.
+terminal itself: measured (``benchmarks/tui_fps.py``), drawing the same
+frames through Textual's compositor takes 5 times the CPU for a 100x100
+grid with every cell changing and 18 times for 200x200 with 5 % changing.
 Textual has no public way to write to the terminal in step with its own
 updates, so the path needs, and only this module touches:
 
