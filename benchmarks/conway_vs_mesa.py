@@ -9,7 +9,7 @@ agent-generation) and with ``--compute-time 0`` (pure Life: the task still
 runs, governed, but takes no virtual time: Mesa's model). Mesa: one agent
 per cell that reads its neighbours' states directly (the usual way to write
 Life in Mesa), stepped in two phases. Both run under the garbage-collection
-policy of our headless runs (``observatory.collector.survivors_frozen``).
+policy of our headless runs (``observatory.gc_policy.survivors_frozen``).
 Runs alternate between the two to share the machine's noise; medians are
 printed, in agent-generations (agents x generations) per wall second.
 
@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine import Engine
-from observatory.collector import survivors_frozen
+from observatory.gc_policy import survivors_frozen
 from scenarios import conway, life
 from scenarios.params import parse_params
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 
 from observatory.tui import run_tui
-from scenarios import load, parse_params
+from scenarios.params import parse_params
+from scenarios.registry import load
 
 
 def main() -> None:

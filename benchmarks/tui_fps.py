@@ -12,14 +12,13 @@ update, and its ANSI encoding as it would be written to the terminal, in
 the colour system given (headless, Rich would otherwise pick one from
 $TERM). Writing the bytes to a real terminal is not included.
 
-Three grids on the same frames, side by side: "direct", the observatory's
-grid painting its changes straight to the terminal (``paint``, ``direct``);
-"spans", the same grid through Textual's compositor on ``SpanScreen``
-(only changed spans written, stateful colour codes), as when something
-covers the grid; and "row-level", the grid as it was first: each changed
-row repainted from its left edge to its last change, on Textual's own
-screen. Medians; CPU frames/s counts this process's CPU time only, so
-other processes on the machine inflate it least.
+Two grids on the same frames, side by side: "direct", the observatory's
+grid painting its changes straight to the terminal (``paint``, ``direct``,
+the one path on Textual's private parts, ``textual_private``); and
+"public", the same grid through Textual's compositor (its Line API), as
+when something covers the grid or the private parts are missing.
+Medians; CPU frames/s counts this process's CPU time only, so other
+processes on the machine inflate it least.
 
 ``--tmux W`` runs the app live in tmux windows (a private tmux server each,
 COLORTERM=truecolor), waits W seconds, then reads fps (and achieved speed)
@@ -45,17 +44,12 @@ from typing import Any
 
 import numpy as np
 from rich.color import ColorSystem
-from textual.geometry import Region
-from textual.screen import Screen
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from benchmarks.tmux_window import TmuxWindow, load
 from engine import Engine
 from observatory.tui import ObservatoryApp
 from observatory.tui.feed import Frame
-from observatory.tui.grid import GridView
-from scenarios import Scenario, State, World, param
+from scenarios import Scenario, Series, State, World, param
 
 
 @dataclass
@@ -81,11 +75,20 @@ class BenchWorld(World):
         self.rng = np.random.default_rng(engine.seed)
         self.state[:] = self.rng.integers(0, 4, size=self.state.size)
         self.frames = 0
+        # A series, so the plot panel is drawn as it is for a scenario (one sample a frame).
+        self.changed = Series("changed cells")
 
     def colors(self) -> np.ndarray:
         self.frames += 1
+        before = self.state.copy()
         self._change()
+        self.changed.append(self.frames / 60, float(np.count_nonzero(before != self.state)))
+        if len(self.changed.values) > 2048:
+            del self.changed.times[:1024], self.changed.values[:1024]
         return super().colors()
+
+    def series(self) -> list[Series]:
+        return [self.changed]
 
     def _change(self) -> None:
         state, rng, p = self.state, self.rng, self.params
@@ -107,38 +110,6 @@ class BenchWorld(World):
 
 
 SCENARIO = Scenario("bench", "a grid whose cells change by a fixed pattern", BenchParams, BenchWorld)
-
-
-class RowLevelGrid(GridView):
-    """The baseline: each changed row is repainted from its left edge to its last change,
-    its lines styled by Textual's own per-line path."""
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._view = (int(self.scroll_x), int(self.scroll_y), self.scrollable_content_region.width)
-        return ScrollView.render_lines(self, crop)
-
-    def _repaint(self, rows: np.ndarray, changed: np.ndarray) -> None:
-        scroll_x, scroll_y = self.scroll_offset
-        view = self.scrollable_content_region
-        left = self.content_offset.x
-        last = changed.shape[1] - 1 - np.argmax(changed[:, ::-1], axis=1)
-        regions = []
-        for y, x in zip((rows - scroll_y).tolist(), (last - scroll_x).tolist(), strict=True):
-            if x >= 0:
-                # A whole widget row needs no trimming; a short left part is cheaper still.
-                whole = 2 * (x + 1) >= view.width
-                regions.append(
-                    Region(-left, y, self.outer_size.width, 1) if whole else Region(0, y, x + 1, 1)
-                )
-        if regions:
-            self.refresh(*regions)
-
-
-class RowLevelApp(ObservatoryApp):
-    """The app on Textual's own screen, whose partial updates trim spans on the right only."""
-
-    def get_default_screen(self) -> Screen:
-        return Screen(id="_default")
 
 
 def render_frame(app: ObservatoryApp, written: list[str]) -> int:
@@ -167,22 +138,15 @@ async def measure(
     terminal: tuple[int, int] | None = None,
 ) -> tuple[list[float], list[float], list[int]]:
     """Frame times for one case; by default the terminal shows the whole grid beside the panels."""
-    row_level = grid == "row-level"
-    app = (RowLevelApp if row_level else ObservatoryApp)(SCENARIO, params, seed=1, speed=1.0)
+    app = ObservatoryApp(SCENARIO, params, seed=1, speed=1.0)
     size = terminal or (params.size + 48, params.size // 2 + 3)
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size):
         # What the terminal declares (COLORTERM, TERM) decides this; headless, it is set here.
         app.console._color_system = colors
         written: list[str] = []
         app._driver.write = written.append
-        if row_level:
-            grid_view = RowLevelGrid(app.world.shape, id="rowgrid")
-            await app.grid.remove()
-            await app.mount(grid_view, before=app.query_one("#side"))
-            app.grid = grid_view
-            await pilot.pause()
         if grid != "direct":
-            app.grid.direct.feed = None  # through Textual's compositor
+            app.grid.direct.feed = None  # through Textual's compositor, as without its private parts
         app.ticker.stop()  # frames are driven here, in lockstep
         for timer in list(app._timers):
             timer.stop()
@@ -203,7 +167,7 @@ def summary(times: list[float], cpu: list[float], sizes: list[int]) -> tuple[flo
     return 1 / statistics.median(times), 1 / statistics.median(cpu), statistics.median(sizes) / 1024
 
 
-GRIDS = ("direct", "spans", "row-level")
+GRIDS = ("direct", "public")
 
 
 def compare(title: str, params: BenchParams, frames: int, colors: ColorSystem, terminal) -> None:

@@ -18,8 +18,8 @@ from engine import Engine
 from engine.commands import AppliedCommand
 from observatory import artifacts, metrics
 from observatory.checks import checked_world
-from observatory.collector import survivors_frozen
 from observatory.failures import FailureLog
+from observatory.gc_policy import survivors_frozen
 from observatory.memory import check_memory
 from observatory.outputs import Output, OutputsFailed, check_outputs
 from observatory.watchdog import Watchdog

@@ -1,7 +1,7 @@
 """The metrics record of a run and the JSON file it is written to.
 
-The record holds the keys every scenario shares (see DESIGN.md, "Metrics
-file") followed by the world's own metrics. The file is written whole or
+The record holds the keys every scenario shares (``COMMON_KEYS``, told in
+the README's "Using the command line") followed by the world's own metrics. The file is written whole or
 not at all: a temporary file in the same directory, renamed into place.
 """
 

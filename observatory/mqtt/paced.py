@@ -16,8 +16,8 @@ from typing import Any
 from engine import Engine
 from observatory import artifacts, metrics
 from observatory.checks import checked_world
-from observatory.collector import survivors_frozen
 from observatory.failures import FailureLog
+from observatory.gc_policy import survivors_frozen
 from observatory.headless import Progress
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.outputs import OutputsFailed

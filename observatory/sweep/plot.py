@@ -21,21 +21,20 @@ def plot_text(
     points: list[PointSummary], swept: list[str], metric: str, width: int = 100, height: int = 24
 ) -> str:
     """The plot as text without colours (what ``draw`` prints, for tests and logs)."""
-    return _figure(points, swept, metric, width, height).build().string(colorless=True)
+    return plotext.uncolorize(_build(points, swept, metric, width, height))
 
 
 def draw(
     points: list[PointSummary], swept: list[str], metric: str, width: int = 100, height: int = 24
 ) -> None:
     """Print the plot to standard output (in colour on a terminal)."""
-    matrix = _figure(points, swept, metric, width, height).build()
-    sys.stdout.write(matrix.string(colorless=not sys.stdout.isatty()) + "\n")
+    text = _build(points, swept, metric, width, height)
+    sys.stdout.write((text if sys.stdout.isatty() else plotext.uncolorize(text)) + "\n")
 
 
-def _figure(points: list[PointSummary], swept: list[str], metric: str, width: int, height: int) -> Any:
-    figure = plotext.figure
-    figure.clear()
-    figure.plot_size(width, height)
+def _build(points: list[PointSummary], swept: list[str], metric: str, width: int, height: int) -> str:
+    plotext.clear_figure()
+    plotext.plotsize(width, height)
     x_name = swept[0]
     xs_all = list(dict.fromkeys(p.values[x_name] for p in points))
     numeric = all(isinstance(x, int | float) and not isinstance(x, bool) for x in xs_all)
@@ -52,24 +51,19 @@ def _figure(points: list[PointSummary], swept: list[str], metric: str, width: in
         xs = [where[p.values[x_name]] for p in shown]
         ys = [p.metrics[metric].mean for p in shown]
         label = f"{swept[1]}={value}" if len(swept) > 1 else metric
-        signal = figure.signal(xs, ys)
-        signal.lines()
-        signal.label(label)
-        figure.draw(signal)
-        figure.draw(figure.error(xs, ys, [p.metrics[metric].half or 0.0 for p in shown]))
+        plotext.plot(xs, ys, label=label)
+        plotext.error(xs, ys, yerr=[p.metrics[metric].half or 0.0 for p in shown])
         theory = [
             (x, p.theory.get(metric))
             for x, p in zip(xs, shown, strict=True)
             if p.theory.get(metric) is not None
         ]
         if theory:
-            exact = figure.signal([t[0] for t in theory], [t[1] for t in theory], marker="dot")
-            exact.lines()
-            exact.label(f"theory {label}")
-            figure.draw(exact)
+            exact_x, exact_y = [t[0] for t in theory], [t[1] for t in theory]
+            plotext.plot(exact_x, exact_y, marker="dot", label=f"theory {label}")
     title = f"{metric} against {x_name}"
     if not numeric:
         title += "  (x: " + ", ".join(f"{i + 1}={x}" for i, x in enumerate(xs_all)) + ")"
-    figure.title(title)
-    figure.label(x_name, "x")
-    return figure
+    plotext.title(title)
+    plotext.xlabel(x_name)
+    return plotext.build()

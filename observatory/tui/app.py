@@ -28,8 +28,8 @@ from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import metrics
 from observatory.checks import ScenarioFault, check_states, metrics_of
-from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.failures import agent_traceback, one_line
+from observatory.gc_policy import collect_and_freeze, survivors_frozen
 from observatory.history import History
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.rewind import Line
@@ -42,11 +42,11 @@ from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
 from observatory.tui.inspector import AgentView, Inspector
 from observatory.tui.legend import Legend
-from observatory.tui.plot import Plot
+from observatory.tui.plot import MIN_PERIOD, Plot
 from observatory.tui.rewinder import Rewinder
-from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.terminal import terminal_driver
+from observatory.tui.textual_private import missing
 from observatory.tui.timeline import Timeline
 from observatory.tui.watch import AgentWatch
 from observatory.watchdog import Watchdog
@@ -77,7 +77,7 @@ class ObservatoryApp(App[None]):
     TITLE = "observatory"
     CSS = """
     Screen { layout: horizontal; }
-    #grid { width: 1fr; height: 1fr; }
+    #grid-box, #grid { width: 1fr; height: 1fr; }
     #side { width: 46; height: 1fr; }
     #bottom { dock: bottom; height: 2; }
     """
@@ -253,11 +253,14 @@ class ObservatoryApp(App[None]):
         self.grid = GridView(self.world.shape, id="grid")
         self.status = StatusPanel(id="status")
         self.legend = Legend(id="legend")
-        self.plot = Plot(id="plot")
+        # Screenshots (no clock figures) show every sample at once; live, the plot keeps to its period.
+        self.plot = Plot(id="plot", min_period=MIN_PERIOD if self.clock_figures else 0.0)
         self.inspector = Inspector(id="inspector")
         self.timeline = Timeline(id="timeline")
-        self.grid.direct.feed = self.feed
-        yield self.grid
+        # In a box of its own the grid's clip is its own region, so Textual leaves the grid out
+        # of the side panels' updates (it renders every widget whose clip meets an update).
+        with Vertical(id="grid-box"):
+            yield self.grid
         with Vertical(id="side"):
             yield self.status
             yield self.legend
@@ -267,10 +270,6 @@ class ObservatoryApp(App[None]):
             yield self.timeline
             yield Footer()
 
-    def get_default_screen(self) -> Screen:
-        """The main screen writes only the changed spans of each line (see ``spans``)."""
-        return SpanScreen(id="_default")
-
     def on_mount(self) -> None:
         if self.remote is not None:  # a burst of refusals is one notice, not a toast each
             self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
@@ -279,6 +278,8 @@ class ObservatoryApp(App[None]):
         title = "  ".join(part for part in (self.scenario.name, self.world.title(), f"{cols}×{rows}") if part)
         self.grid.border_title = title  # width × height, as typed
         self.grid.focus()
+        # The grid paints straight to the terminal if this Textual has what that needs.
+        self.grid.direct.feed = None if missing(self) else self.feed
         self._frame()
         self._update_panels()
         self._pace_frames()

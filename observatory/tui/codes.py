@@ -1,4 +1,4 @@
-"""Cell colours as small ints, and where a frame's colours changed (numpy, no UI)."""
+"""Cell colours as small ints (numpy, no UI)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,3 @@ def unpack(code: int) -> tuple[int, int, int]:
     r, g, b = (code >> 10) & 31, (code >> 5) & 31, code & 31
     return ((r << 3) | (r >> 2), (g << 3) | (g >> 2), (b << 3) | (b >> 2))
 
-
-def changed_spans(changed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of True per row as (row, start, stop) arrays, row by row, left to right.
-
-    Runs are not merged across unchanged cells: measured, rewriting a cell
-    costs more (bytes and time) than the cursor step over it.
-    """
-    rows, cols = changed.shape
-    edges = np.zeros((rows, cols + 2), dtype=np.int8)
-    edges[:, 1:-1] = changed
-    steps = np.diff(edges, axis=1)
-    row, start = np.nonzero(steps == 1)
-    return row, start, np.nonzero(steps == -1)[1]

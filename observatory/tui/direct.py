@@ -1,5 +1,8 @@
 """The grid's frames straight to the terminal, past Textual's compositor.
 
+This path needs Textual's private parts (all reached through
+``textual_private``); without them the grid stays on its Line API path.
+
 Going through Textual, a frame's changed cells become Strips, the
 compositor cuts and encodes them again, segment by segment. When nothing
 covers the grid, none of that is needed: the view's pair codes are
@@ -9,8 +12,8 @@ one go (``paint.Painter``) and written through the app's ``TerminalFeed``.
 Textual stays in charge of everything else and of the grid whenever
 something covers it (another screen, an overlay such as a notification, a
 tint): then the grid goes back to its Line API path, and Textual repaints
-it whole once. Lines Textual draws itself (a scroll, a border change, a
-full redraw) replace what was painted there, so those rows are painted
+it whole once. Lines Textual draws itself after a refresh of the grid (a
+scroll, a border change) replace what was painted there, so those rows are painted
 again whole next frame; a change of view (scroll, zoom, layout) repaints
 the whole view.
 """
@@ -22,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from textual.geometry import Region
 
+from observatory.tui import textual_private as private
 from observatory.tui.feed import MAX_BACKLOG, TerminalFeed
 from observatory.tui.paint import SYSTEMS, Painter
 
@@ -33,8 +37,9 @@ View = tuple[int, int, int, int, int, int]
 
 
 class DirectPainting:
-    """The grid's direct path. ``feed`` (set by the app) turns it on; ``active`` tells
-    whether the last frame went (or was meant to go) straight to the terminal."""
+    """The grid's direct path. ``feed`` (set by the app when ``textual_private.missing``
+    finds nothing missing) turns it on; ``active`` tells whether the last frame went (or
+    was meant to go) straight to the terminal."""
 
     def __init__(self, grid: GridView) -> None:
         self.grid = grid
@@ -45,15 +50,30 @@ class DirectPainting:
         self._view: View | None = None
         self._painter: Painter | None = None
         self._cover: tuple[dict, Region, bool] | None = None
+        # A refresh of the grid asked Textual to draw it; and Textual has rendered since.
+        self._refreshed = True
+        self._drawn_since_refresh = False
 
     def forget(self) -> None:
         """What the terminal shows of the grid is unknown (a new shape or zoom)."""
         self._shown = None
 
-    def overdrawn(self, first: int, stop: int) -> None:
-        """Textual drew view rows first..stop itself: paint them whole next time."""
-        if self._shown is not None and first < stop:
-            self._shown[max(0, first) : stop] = -1
+    def textual_draws(self) -> None:
+        """The grid was refreshed: the lines Textual renders next reach the terminal."""
+        self._refreshed = True
+
+    def rendered(self, first: int, stop: int) -> None:
+        """Textual rendered view rows first..stop: if they reach the terminal, paint them whole
+        next time.
+
+        Textual renders the grid also for a partial update of a widget beside it
+        (a panel's text), cutting its lines away: those reach no terminal. Only
+        a refresh of the grid (or a new view, repainted whole anyway) puts them there.
+        """
+        if self._refreshed:
+            self._drawn_since_refresh = True
+            if self._shown is not None and first < stop:
+                self._shown[max(0, first) : stop] = -1
 
     def paint(self, changed_rows: np.ndarray) -> bool:
         """Paint this frame directly if the grid can be; False: it must go through Textual.
@@ -70,6 +90,8 @@ class DirectPainting:
                 grid.refresh()
             return False
         self.active = True
+        if self._drawn_since_refresh:  # what Textual drew for the refresh is on the terminal now
+            self._refreshed = self._drawn_since_refresh = False
         # The Line API builds these rows if Textual asks for them; frames do not.
         grid._unbuilt.update(changed_rows.tolist())
         feed = self.feed
@@ -97,12 +119,12 @@ class DirectPainting:
         styles = grid.styles
         if not screen.is_active or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return None
-        system = grid.app.console._color_system
-        if system not in SYSTEMS:
+        system = SYSTEMS.get(grid.app.console.color_system or "")
+        if system is None:
             return None
         if self._painter is None or self._painter.system != system:
             self._painter = Painter(system)
-        visible = screen._compositor.visible_widgets
+        visible = private.visible_widgets(screen)
         placed = visible.get(grid)
         if placed is None:
             return None

@@ -15,41 +15,14 @@ from __future__ import annotations
 from collections import deque
 from time import perf_counter
 
-from textual._ansi_sequences import SYNC_END, SYNC_START
 from textual.app import App
-from textual.drivers._writer_thread import WriterThread
+
+from observatory.tui import textual_private as private
+from observatory.tui.textual_private import SYNC_END, SYNC_START, Frame
+
+__all__ = ["MAX_BACKLOG", "Frame", "TerminalFeed"]
 
 MAX_BACKLOG = 3
-
-
-class Frame(str):
-    """A frame's text; the writer knows it by its type."""
-
-    __slots__ = ()
-
-
-class _FrameWriter(WriterThread):
-    """Textual's writer thread, which also flushes each frame and tells the feed it went."""
-
-    def __init__(self, file, feed: TerminalFeed) -> None:
-        super().__init__(file)
-        self._feed = feed
-
-    def run(self) -> None:
-        write, flush = self._file.write, self._file.flush
-        get, qsize = self._queue.get, self._queue.qsize
-        took = self._feed._took
-        while True:
-            text = get()
-            if text is None:
-                break
-            write(text)
-            if type(text) is Frame:
-                flush()
-                took()
-            elif qsize() == 0:
-                flush()
-        flush()
 
 
 class TerminalFeed:
@@ -61,14 +34,14 @@ class TerminalFeed:
         self.taken = 0
         # When each frame was taken (or drawn with nothing to send), for frames per second.
         self.times: deque[float] = deque(maxlen=512)
-        self._writer: WriterThread | None = None
+        self._writer = None
 
     @property
     def ready(self) -> bool:
         """Whether frames can go to the terminal now."""
         app = self.app
-        driver = app._driver
-        return app._running and not app._closed and driver is not None and not driver.is_inline
+        driver = private.driver_of(app)
+        return app.is_running and driver is not None and not driver.is_inline
 
     @property
     def backlog(self) -> int:
@@ -79,11 +52,11 @@ class TerminalFeed:
         """Send one frame, unless ``MAX_BACKLOG`` frames still wait; True if sent."""
         if self.backlog >= MAX_BACKLOG:
             return False
-        driver = self.app._driver
+        driver = private.driver_of(self.app)
         assert driver is not None
         threaded = self._install(driver)
         self.sent += 1
-        if self.app._sync_available:  # the terminal shows the frame at once, not half drawn
+        if private.sync_available(self.app):  # the terminal shows the frame at once, not half drawn
             text = SYNC_START + text + SYNC_END
         driver.write(Frame(text))
         if not threaded:  # headless: nothing waits
@@ -109,16 +82,10 @@ class TerminalFeed:
 
     def _install(self, driver) -> bool:
         """Put this feed's writer in place of Textual's (again after a suspend); False if none."""
-        writer = getattr(driver, "_writer_thread", None)
+        writer, replaced = private.install_writer(driver, self._writer, self._took)
         if writer is None:
             return False
-        if writer is not self._writer:
-            if not isinstance(writer, _FrameWriter):
-                # Textual's writer is stopped first: it writes out what it holds, in order.
-                writer.stop()
-                writer = _FrameWriter(writer._file, self)
-                writer.start()
-                driver._writer_thread = writer
+        if replaced:
             self._writer = writer
             # Frames sent to a writer that is gone were written or lost with it.
             self.taken = self.sent

@@ -8,10 +8,9 @@ changed are rebuilt. Runs of equal cells share one Segment; one Segment per
 (colour pair, run length) and one Strip per terminal row are cached. Every
 style is already RGB, so Textual's ANSI-to-truecolour line filter is left out.
 
-Only the changed spans of a row reach the terminal: the grid names them
-(``take_dirty_spans``) and ``spans.SpanScreen`` writes just those. Content
+A changed row is refreshed from its first to its last changed cell. Content
 lines are joined here from the row and the border pieces, not styled line
-by line by Textual.
+by line by Textual. All of this is Textual's public Line API.
 
 Given a ``TerminalFeed`` (``grid.direct.feed``), frames skip Textual while
 nothing covers the grid: see ``direct``. Strips are then built only when
@@ -20,7 +19,6 @@ Textual asks for lines.
 
 from __future__ import annotations
 
-import itertools
 from typing import ClassVar
 
 import numpy as np
@@ -34,9 +32,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from observatory.tui.codes import changed_spans, pack, unpack
+from observatory.tui.codes import pack, unpack
 from observatory.tui.direct import DirectPainting
-from observatory.tui.spans import merge_spans
 
 # Colour of the half cell below an odd last row, and of the cursor.
 _VOID = (0, 0, 0)
@@ -81,12 +78,11 @@ class GridView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.fit = fit
         self.cursor: tuple[int, int] | None = None
-        self._segments: dict[int, Segment] = {}
+        self._segment_cache: dict[int, Segment] = {}
         self._styles: dict[int, Style] = {}
         self._drag: tuple[int, int, float, float] | None = None
         self._view = (0, 0, 0)
         self._dragged = False
-        self._dirty_spans: dict[Region, list[tuple[int, int]]] = {}
         self._frame_line: Strip | None = None
         self._frame_pieces: tuple[list[Segment], list[Segment]] = ([], [])
         self.zoom = 1
@@ -112,6 +108,8 @@ class GridView(ScrollView, can_focus=True):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self.fit_zoom)
+        # Back from a suspend, Textual draws the whole screen again: paint the view whole.
+        self.app.app_resume_signal.subscribe(self, lambda _: self.direct.forget())
 
     def on_resize(self) -> None:
         self.fit_zoom()
@@ -148,7 +146,7 @@ class GridView(ScrollView, can_focus=True):
         )
 
     def show(self, colors: np.ndarray) -> int:
-        """Take this frame's colours; rebuild changed rows and repaint their changed spans.
+        """Take this frame's colours; rebuild changed rows and repaint where they changed.
 
         Returns the number of terminal rows that changed.
         """
@@ -203,7 +201,7 @@ class GridView(ScrollView, can_focus=True):
         runs = np.diff(idx, append=flat.size)
         # Key = pair code * (cols + 1) + run length: one cached Segment per pair and run.
         codes = (block.ravel()[idx] * (cols + 1) + runs).tolist()
-        segments = self._segments
+        segments = self._segment_cache
         if len(segments) > _SEGMENT_CACHE_MAX:
             segments.clear()
         try:
@@ -233,38 +231,24 @@ class GridView(ScrollView, can_focus=True):
         return Segment((" " if top == bottom else "▀") * run, style)
 
     def _repaint(self, rows: np.ndarray, changed: np.ndarray) -> None:
-        """Repaint the changed spans of the given terminal rows (``changed``: their cells).
+        """Refresh the given terminal rows (``changed``: their cells) where they changed.
 
-        Each row is refreshed whole, so Textual re-renders it, and its changed
-        spans are kept for ``take_dirty_spans``: the screen writes only those.
+        One region per row, from its first to its last changed cell in view:
+        Textual renders and writes just that part of the line.
         """
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
-        # Only the columns in view: a span is clipped to them.
-        index, x1, x2 = changed_spans(changed[:, scroll_x : scroll_x + width])
-        if index.size == 0:
+        view = changed[:, scroll_x : scroll_x + width]
+        touched = view.any(axis=1)
+        if not touched.any():
             return
-        left, top = self.content_offset
-        # Spans come row by row: cut the lists where the row changes.
-        cuts = [0, *(np.flatnonzero(np.diff(index)) + 1).tolist(), index.size]
-        spans = list(zip((x1 + left).tolist(), (x2 + left).tolist(), strict=True))
-        regions = []
-        for start, stop in itertools.pairwise(cuts):
-            y = int(rows[index[start]]) - scroll_y
-            regions.append(Region(0, y, width, 1))
-            # The key is the region as the widget stores it: moved by the border.
-            key = Region(left, y + top, width, 1)
-            old = self._dirty_spans.get(key)
-            # Sorted and disjoint, as SpanSource promises; a second frame before a paint merges.
-            self._dirty_spans[key] = (
-                spans[start:stop] if old is None else merge_spans(old + spans[start:stop])
-            )
-        self.refresh(*regions)
-
-    def take_dirty_spans(self) -> dict[Region, list[tuple[int, int]]]:
-        """The changed spans of refreshed rows, for ``spans.SpanCompositor``; cleared on reading."""
-        spans, self._dirty_spans = self._dirty_spans, {}
-        return spans
+        view = view[touched]
+        first = np.argmax(view, axis=1)
+        last = view.shape[1] - np.argmax(view[:, ::-1], axis=1)
+        ys = (rows[touched] - scroll_y).tolist()
+        self.refresh(
+            *(Region(x1, y, x2 - x1, 1) for y, x1, x2 in zip(ys, first.tolist(), last.tolist(), strict=True))
+        )
 
     # -- Line API ---------------------------------------------------------------------
 
@@ -280,22 +264,33 @@ class GridView(ScrollView, can_focus=True):
         top, height = self.content_offset.y, self.scrollable_content_region.height
         first, stop = max(crop.y, top), min(crop.bottom, top + height)
         # What Textual draws of the content replaces what was painted directly there.
-        self.direct.overdrawn(first - top, stop - top)
+        self.direct.rendered(first - top, stop - top)
         styles = self.styles
         if first >= stop or styles.tint.a or styles.opacity != 1 or styles.text_opacity != 1:
             return super().render_lines(crop)
         width = self.outer_size.width
         left, right = self._frame(top, width)
+        self._build_unbuilt(first - top + self._view[1], stop - top + self._view[1])
         strips = super().render_lines(Region(0, crop.y, width, first - crop.y)) if crop.y < first else []
         render_line = self.render_line
         strips.extend(
-            Strip([*left, *render_line(y - top)._segments, *right], width) for y in range(first, stop)
+            Strip([*left, *render_line(y - top), *right], width) for y in range(first, stop)
         )
         if stop < crop.bottom:
             strips.extend(super().render_lines(Region(0, stop, width, crop.bottom - stop)))
         if crop.column_span != (0, width):
             strips = [strip.crop(crop.x, crop.right) for strip in strips]
         return strips
+
+    def _build_unbuilt(self, start: int, stop: int) -> None:
+        """Build the unbuilt terminal rows start..stop in one go (the direct path leaves every
+        changed row unbuilt, and Textual renders the grid for a panel's update too)."""
+        if not self._unbuilt:
+            return
+        rows = [row for row in range(start, min(stop, self._term_rows)) if row in self._unbuilt]
+        if rows:
+            self._unbuilt.difference_update(rows)
+            self._build_rows(self._keys, np.array(rows))
 
     def _frame(self, top: int, width: int) -> tuple[list[Segment], list[Segment]]:
         """The segments left and right of a content line, from the first one Textual renders."""
@@ -324,6 +319,11 @@ class GridView(ScrollView, can_focus=True):
             self._unbuilt.discard(row)
             self._build_rows(self._keys, np.array([row]))
         return self._strips[row].crop(scroll_x, scroll_x + width)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False):
+        """Textual will draw (part of) the grid: what it renders then reaches the terminal."""
+        self.direct.textual_draws()
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def get_line_filters(self) -> tuple[()]:
         """No filters: every style is RGB already, so ANSIToTruecolor has nothing to do."""

@@ -32,14 +32,15 @@ RESET = "\x1b[0m"
 _COLORS = 1 << 15
 _MASK = _COLORS - 1
 # Systems with a code per colour that tells the colour apart well enough for the grid.
-SYSTEMS = (ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT)
+# Keyed by Rich's public name of the console's colour system.
+SYSTEMS = {"truecolor": ColorSystem.TRUECOLOR, "256": ColorSystem.EIGHT_BIT}
 
 
 class Painter:
     """Encodes changed grid cells as ANSI text for one colour system."""
 
     def __init__(self, system: ColorSystem) -> None:
-        if system not in SYSTEMS:
+        if system not in SYSTEMS.values():
             raise ValueError(f"no direct painting in {system!r}")
         self.system = system
         # Per colour: "\x1b[38;...", ";48;...m" (after a foreground) and "\x1b[48;...m".

@@ -23,6 +23,7 @@ from observatory.runfile import RunWriter
 from observatory.signals import StopSignals
 from observatory.tui.app import ObservatoryApp, finish
 from observatory.tui.terminal import restore
+from observatory.tui.textual_private import driver_of
 from scenarios import Scenario
 
 
@@ -61,7 +62,7 @@ def run_tui(
         holder[0].exit()
 
     signals = StopSignals(
-        on_request=quit_app, on_stuck=stuck, on_hard_exit=lambda: holder and restore(holder[0]._driver)
+        on_request=quit_app, on_stuck=stuck, on_hard_exit=lambda: holder and restore(driver_of(holder[0]))
     )
     with signals:
         history = History(recorder=recorder)

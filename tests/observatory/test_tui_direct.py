@@ -10,9 +10,12 @@ from rich.color import Color, ColorSystem
 from textual.screen import Screen
 from textual.widgets import Static
 
+from observatory.tui import ObservatoryApp, textual_private
+from observatory.tui.codes import pack, unpack
 from observatory.tui.feed import MAX_BACKLOG, Frame, TerminalFeed
 from observatory.tui.grid import GridView
-from tests.observatory.test_tui_grid import SpanGridApp, frames, full_update, partial_update
+from tests.observatory.test_tui_grid import OverlayGridApp, frames, full_update, partial_update
+from tests.observatory.tiny_scenario import SCENARIO, defaults
 from tests.observatory.vt import Terminal
 
 
@@ -49,7 +52,7 @@ def test_direct_frames_and_textual_updates_leave_the_terminal_as_a_full_redraw_w
     shape, size = (25, 60), (40, 12)
 
     async def run() -> None:
-        app = SpanGridApp(shape)
+        app = OverlayGridApp(shape)
         async with app.run_test(size=size) as pilot:
             app.console._color_system = system
             grid = app.query_one(GridView)
@@ -111,7 +114,7 @@ def test_direct_frames_and_textual_updates_leave_the_terminal_as_a_full_redraw_w
 
 def test_frames_count_when_the_terminal_takes_them() -> None:
     async def run() -> None:
-        app = SpanGridApp((10, 10))
+        app = OverlayGridApp((10, 10))
         async with app.run_test(size=(40, 12)):
             feed = TerminalFeed(app)
             assert feed.send("a") and feed.backlog == 0  # headless: taken at once
@@ -121,5 +124,84 @@ def test_frames_count_when_the_terminal_takes_them() -> None:
             assert feed.send("c")
             assert feed.fps() == 3.0  # "a", the one taken, "c"
             assert feed.fps(now=feed.times[-1] + 2.0) == 0.0
+
+    asyncio.run(run())
+
+
+def test_the_start_up_check_names_what_the_direct_path_lacks() -> None:
+    async def run() -> None:
+        app = OverlayGridApp((4, 4))
+        async with app.run_test(size=(40, 12)):
+            assert textual_private.missing(app) == ""  # this Textual has all of it
+            del app._sync_available  # as a Textual release without it would be
+            assert textual_private.missing(app) == "App._sync_available"
+
+    asyncio.run(run())
+
+
+def test_without_the_private_parts_the_app_draws_the_grid_through_textual(monkeypatch) -> None:
+    """The fallback forced: no direct frames, and every frame the screen a full redraw would show,
+    its grid cells the world's colours."""
+    monkeypatch.setattr(textual_private, "FORCE_PUBLIC", True)
+    size = (100, 30)
+
+    async def run() -> None:
+        app = ObservatoryApp(SCENARIO, defaults(agents=200), seed=1, start_at=1.0, clock_figures=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            assert app.grid.direct.feed is None
+            app.console._color_system = ColorSystem.TRUECOLOR  # headless, Rich picks 16 colours
+            term = Terminal(*size)
+            term.feed(full_update(app))
+            for step in range(8):
+                app.engine.run(until=1.0 + 0.25 * (step + 1))
+                app._stale = True
+                app._frame()
+                assert not app.grid.direct.active
+                term.feed(partial_update(app))
+                fresh = Terminal(*size)
+                fresh.feed(full_update(app))
+                assert term.screen() == fresh.screen(), f"frame {step}"
+            colors = app.world.colors()
+            left, top = app.grid.content_region.offset
+            zoom = app.grid.zoom
+            for row, col in [(0, 0), (3, 7), (9, 19)]:
+                char, fg, bg, _ = term.cells[(left + col * zoom, top + row * zoom // 2)]
+                shown = bg if char == " " or (row * zoom) % 2 else fg  # a space: both halves alike
+                assert shown == unpack(int(pack(colors[row, col]))), (row, col)
+
+    asyncio.run(run())
+
+
+def test_panels_updating_beside_direct_frames_leave_the_terminal_as_a_full_redraw_would() -> None:
+    """Textual renders the grid for a panel's partial update too; those lines reach no terminal,
+    so direct frames go on from what the terminal shows."""
+    size = (100, 30)
+
+    async def run() -> None:
+        app = ObservatoryApp(SCENARIO, defaults(agents=200), seed=1, start_at=1.0, clock_figures=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            app.console._color_system = ColorSystem.TRUECOLOR
+            written: list[str] = []
+            app._driver.write = written.append
+            term = Terminal(*size)
+            term.feed(full_update(app))
+            sent = app.feed.sent
+            for step in range(10):
+                app.engine.run(until=1.0 + 0.25 * (step + 1))
+                app._stale = True
+                app._frame()
+                app._update_panels()
+                assert app.grid.direct.active
+                for text in written:
+                    if type(text) is Frame:
+                        term.feed(text)
+                written.clear()
+                term.feed(partial_update(app))
+                fresh = Terminal(*size)
+                fresh.feed(full_update(app))
+                assert looks(term, ColorSystem.TRUECOLOR) == looks(fresh, ColorSystem.TRUECOLOR), step
+            assert app.feed.sent > sent
 
     asyncio.run(run())

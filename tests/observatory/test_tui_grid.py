@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from rich.color import Color, ColorSystem
 from textual.app import App, ComposeResult
-from textual.screen import Screen
 from textual.widgets import Static
 
-from observatory.tui.codes import changed_spans, pack, unpack
+from observatory.tui.codes import pack, unpack
 from observatory.tui.grid import GridView
-from observatory.tui.plot import sparkline
-from observatory.tui.spans import SpanScreen, merge_spans
 from tests.observatory.vt import Terminal
 
 RED, BLUE, GREEN, BLACK = (255, 0, 0), (0, 0, 255), (0, 255, 0), (0, 0, 0)
@@ -104,11 +98,6 @@ def test_only_rows_whose_colours_changed_are_rebuilt() -> None:
     with_grid((10, 6), check)
 
 
-def test_sparkline_rows_stack_eighths_from_the_bottom() -> None:
-    assert sparkline([0, 4, 8, 12, 16], width=5, rows=2, top=16) == ["   ▄█", " ▄███"]
-    assert sparkline([1, 2, 3], width=2, rows=1, top=3) == ["▅█"]
-
-
 def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
     colors = np.zeros((60, 6, 3), dtype=np.uint8)
     colors[50:52] = RED  # terminal row 25, below the 12-line screen
@@ -129,14 +118,13 @@ def test_rows_out_of_view_are_built_only_when_they_scroll_in() -> None:
 PALETTE = np.array([RED, BLUE, GREEN, BLACK, (240, 240, 240)], dtype=np.uint8)
 
 
-class SpanGridApp(GridApp):
+class OverlayGridApp(GridApp):
+    """A bare grid with a layer above it for a panel over the grid."""
+
     CSS = """
     Screen { layers: base above; }
     #over { layer: above; offset: 6 4; width: 16; height: 3; background: darkred; }
     """
-
-    def get_default_screen(self) -> Screen:
-        return SpanScreen(id="_default")
 
 
 def partial_update(app: App) -> str:
@@ -173,7 +161,7 @@ def frames(rng: np.random.Generator, shape: tuple[int, int], count: int):
 
 
 @pytest.mark.parametrize("system", [ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT])
-def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSystem) -> None:
+def test_partial_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSystem) -> None:
     """Frames, panning and cursor moves; after each, the terminal equals a fresh full redraw."""
     shape, size = (25, 60), (40, 12)
 
@@ -184,7 +172,7 @@ def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSys
         return colour
 
     async def run() -> None:
-        app = SpanGridApp(shape)
+        app = OverlayGridApp(shape)
         async with app.run_test(size=size) as pilot:
             app.console._color_system = system
             grid = app.query_one(GridView)
@@ -211,32 +199,15 @@ def test_span_updates_leave_the_terminal_as_a_full_redraw_would(system: ColorSys
     asyncio.run(run())
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.booleans(), min_size=7, max_size=7), min_size=1, max_size=5))
-def test_changed_spans_are_the_runs_of_changed_cells(rows: list[list[bool]]) -> None:
-    changed = np.array(rows, dtype=bool)
-    row, start, stop = changed_spans(changed)
-    expected = [(r, a, a + len(list(run))) for r, line in enumerate(rows) for a, run in _runs(line)]
-    assert list(zip(row.tolist(), start.tolist(), stop.tolist(), strict=True)) == expected
-
-
-def _runs(line: list[bool]):
-    pos = 0
-    for value, group in itertools.groupby(line):
-        run = list(group)
-        if value:
-            yield pos, run
-        pos += len(run)
-
-
-def test_one_changed_cell_in_a_long_run_writes_one_cell() -> None:
-    """The span is cut out of the run's segment: no rewrite from the left edge."""
+def test_one_changed_cell_is_written_up_to_it_not_beyond() -> None:
+    """Through Textual (the public path) a line is written from the widget's left edge to the
+    last changed cell; the rest of the row stays as it is."""
     shape = (4, 36)
     colors = np.zeros((*shape, 3), dtype=np.uint8)
     colors[:] = BLUE
 
     async def run() -> None:
-        app = SpanGridApp(shape)
+        app = OverlayGridApp(shape)
         async with app.run_test(size=(40, 12)):
             app.console._color_system = ColorSystem.TRUECOLOR
             grid = app.query_one(GridView)
@@ -246,24 +217,11 @@ def test_one_changed_cell_in_a_long_run_writes_one_cell() -> None:
             changed[2, 30] = RED
             grid.show(changed)
             written = partial_update(app)
-            # One cursor move (to column 31 + border, row 1 + border), one colour code, one cell.
-            assert written == "\x1b[3;32H\x1b[38;2;255;0;0;48;2;0;0;255m▀\x1b[0m"
-            changed[2, 31] = GREEN
-            changed[0, 5] = GREEN
-            grid.show(changed)
-            # Two cells of one row: a step right, and only the foreground changes.
-            assert partial_update(app) == ("\x1b[2;7H\x1b[38;2;0;255;0;48;2;0;0;255m▀\x1b[3;33H▀\x1b[0m")
+            # From the border (row 1 + border) to column 31 + border, the red cell last.
+            assert written.startswith("\x1b[3;1H") and written.endswith("▀\x1b[0m")
+            assert written.count("▀") == 1 and written.count(" ") == 30
 
     asyncio.run(run())
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30))))
-def test_merged_spans_cover_the_same_columns_sorted_and_apart(spans: list[tuple[int, int]]) -> None:
-    merged = merge_spans(spans)
-    assert {x for a, b in merged for x in range(a, b)} == {x for a, b in spans for x in range(a, b)}
-    assert all(a < b for a, b in merged)
-    assert all(b1 < a2 for (_, b1), (a2, _) in itertools.pairwise(merged))
 
 
 def test_a_small_grid_zooms_to_square_blocks_that_fill_the_view_and_clicks_map_back() -> None:

@@ -1,4 +1,4 @@
-"""A tiny terminal for tests: applies the escape codes Textual and ``spans`` write.
+"""A tiny terminal for tests: applies the escape codes Textual and the direct path write.
 
 It knows cursor moves (CUP, CUF), SGR colours and attributes, and text;
 each cell keeps (character, foreground, background, attributes), so two

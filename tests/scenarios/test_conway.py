@@ -278,7 +278,7 @@ def test_limit_changed_while_running_leaves_results_alone() -> None:
 
 
 def test_soup_comes_from_the_seed_and_the_scenario_is_installed() -> None:
-    from scenarios import load
+    from scenarios.registry import load
 
     assert load("conway") is conway.SCENARIO and conway.SCENARIO.stops_itself
     worlds = []

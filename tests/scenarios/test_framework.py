@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from engine import Engine
-from scenarios import Distribution, ParamError, Scenario, ScenarioError, State, World, param, parse_params
-from scenarios.params import as_dict, check_limit, limit_param, parse_limit, specs
-from scenarios.registry import installed, load
+from scenarios import Distribution, ParamError, Scenario, State, World, param
+from scenarios.params import as_dict, check_limit, limit_param, parse_limit, parse_params, specs
+from scenarios.registry import ScenarioError, installed, load
 
 
 @dataclass(frozen=True)

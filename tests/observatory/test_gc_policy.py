@@ -8,7 +8,7 @@ import weakref
 
 import pytest
 
-from observatory.collector import survivors_frozen
+from observatory.gc_policy import survivors_frozen
 from observatory.headless import run_headless
 from observatory.tui import ObservatoryApp
 from tests.observatory.tiny_scenario import SCENARIO, defaults
