@@ -113,13 +113,15 @@ class LiveParameter:
     """A parameter that ``set`` may change while the run goes.
 
     ``convert`` turns the value's text into the value (raising ValueError with
-    a one-line message, as on the command line); ``apply`` makes the run use it.
+    a one-line message, as on the command line); ``apply`` makes the run use it;
+    ``current`` tells the value in force now (for panels and end-of-run records).
     """
 
     name: str
     convert: Callable[[str], Any]
     apply: Callable[[Any], None]
     help: str = ""
+    current: Callable[[], Any] | None = None
 
 
 def parse_command(text: str) -> Command:

@@ -16,6 +16,7 @@ from typing import Any
 from engine import Agent, ConstraintChanged, Engine, TaskBlocked, TaskFinished, TaskStarted
 from scenarios.distributions import Distribution
 from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.live import LiveValues
 from scenarios.params import param
 
 SCOPE = "task:work"
@@ -25,24 +26,26 @@ SAMPLE_EVERY = 1.0  # virtual seconds between points of the plotted series
 @dataclass(frozen=True)
 class BottleneckParams:
     agents: int = param(500, help="Number of agents", min=1, max=10_000_000)
-    slots: int = param(20, help="How many work tasks may run at once", min=1)
+    slots: int = param(20, help="How many work tasks may run at once", min=1, live=True)
     # ruff cannot tell that param() declares a field: RUF009 does not apply.
     think: Distribution = param(  # noqa: RUF009
         Distribution.parse("uniform:0.5,1.5"),
         help="Think time between tasks, in virtual seconds",
         parse=Distribution.parse,
+        live=True,
     )
     service: Distribution = param(  # noqa: RUF009
         Distribution.parse("uniform:0.1,0.3"),
         help="Duration of one work task, in virtual seconds",
         parse=Distribution.parse,
+        live=True,
     )
 
 
-async def customer(ctx: Agent, think: Distribution, service: Distribution) -> None:
-    """Think, then work under the slot limit, forever."""
-    think_time = think.sampler(ctx.random)
-    service_time = service.sampler(ctx.random)
+async def customer(ctx: Agent, live: LiveValues) -> None:
+    """Think, then work under the slot limit, forever; times drawn from the live distributions."""
+    think_time = live.sampler("think", ctx.random)
+    service_time = live.sampler("service", ctx.random)
     while True:
         await ctx.sleep(think_time())
         async with ctx.task("work"):
@@ -179,8 +182,10 @@ class BottleneckWorld(World):
 def build(engine: Engine, params: BottleneckParams) -> BottleneckWorld:
     engine.concurrency(SCOPE, params.slots)
     world = BottleneckWorld(engine, params)
+    live = LiveValues(engine, params)
+    live.limit("slots", world.limit)
     for _ in range(params.agents):
-        engine.spawn(customer, params.think, params.service)
+        engine.spawn(customer, live)
     return world
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from engine import TIMEOUT, Agent, Engine, TaskBlocked
 from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.live import LiveValues
 from scenarios.oscillators import (
     NEIGHBOURHOODS,
     glow_levels,
@@ -73,12 +74,16 @@ class FirefliesParams:
     )
     period: float = param(5.0, help="seconds from flash to flash when nobody signals", min=0.1, max=3600)
     flash: float = param(0.2, help="how long a flash lasts (a governed task 'flash')", min=0.0, max=3600)
-    refractory: float = param(1.0, help="seconds after a flash during which signals are ignored", min=0.0)
-    nudge: float = param(0.3, help="seconds a neighbour's flash advances the phase", min=0.0)
+    refractory: float = param(
+        1.0, help="seconds after a flash during which signals are ignored", min=0.0, live=True, step=0.1
+    )
+    nudge: float = param(
+        0.3, help="seconds a neighbour's flash advances the phase", min=0.0, live=True, step=0.05
+    )
     jitter: float = param(
         0.02, help="a new phase starts up to this many seconds early (seeded noise)", min=0.0
     )
-    limit: int | None = param(None, help="at most this many flash at once", parse=parse_limit)
+    limit: int | None = param(None, help="at most this many flash at once", parse=parse_limit, live=True)
 
     def validate(self) -> None:
         """Checks that tie parameters together (and typed values that bypass parsing)."""
@@ -98,13 +103,14 @@ class FirefliesParams:
 async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
     """One oscillator: charge until its clock or its neighbours say flash, then flash."""
     i = ctx.id
-    p = swarm.params
-    period, refractory, nudge, flash, jitter = p.period, p.refractory, p.nudge, p.flash, p.jitter
+    p, live = swarm.params, swarm.live.values
+    period, flash, jitter = p.period, p.flash, p.jitter
     # Tie rules (module docstring): a phase within TIE of the period has reached it; a
     # signal within TIE of the end of the refractory time is outside it.
     tie = TIE
-    refractory -= tie
-    deaf = refractory  # this phase's refractory time, measured from ref
+    # This phase's refractory time, measured from ref. Live values: the nudge in force
+    # when a signal counts, the refractory time in force when the phase starts.
+    deaf = live.refractory - tie
     uniform = ctx.random.random
     neighbours = swarm.neighbours[i]
     refs = swarm.refs
@@ -122,7 +128,7 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
             if signal is TIMEOUT:
                 break
             if signal - ref >= deaf:
-                ref -= nudge
+                ref -= live.nudge
                 refs[i] = ref
             wait = ref + period - ctx.now
         async with ctx.task("flash"):
@@ -131,7 +137,7 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
             refs[i] = ref
             # The signals of its own avalanche (sent at this instant) never count, even
             # with no refractory time: which of them come after the flash is scheduling.
-            deaf = max(refractory, now - ref + tie)
+            deaf = max(live.refractory - tie, now - ref + tie)
             swarm.flashed(i, now)
             ctx.broadcast(neighbours, now)
             await ctx.sleep(flash)
@@ -157,6 +163,7 @@ class Swarm(World):
     def __init__(self, engine: Engine, params: FirefliesParams, phases: np.ndarray) -> None:
         super().__init__(engine, params.height, params.width)
         self.params = params
+        self.live = LiveValues(engine, params)
         self.neighbours = torus_neighbours(params.width, params.height, params.neighbourhood)
         # Phase of agent i at time t is t - refs[i]; the agent writes it on every change.
         self.refs = engine.now - phases.astype(float)
@@ -214,7 +221,7 @@ class Swarm(World):
         """Bright while flashing, an afterglow fading in virtual time, red when blocked."""
         p = self.params
         age = self.engine.now - self.last_flash
-        level = glow_levels(age, p.flash, max(p.refractory, p.flash), GLOW_LEVELS)
+        level = glow_levels(age, p.flash, max(self.live.values.refractory, p.flash), GLOW_LEVELS)
         rgb = self._glow_palette[level]
         rgb[self.state == BLOCKED] = self.legend[BLOCKED].color
         return rgb.reshape(*self.shape, 3)
@@ -250,6 +257,7 @@ def build(engine: Engine, params: FirefliesParams) -> Swarm:
     swarm.limit = Limit(label="limit", scope="task:flash", value=None)
     if params.limit is not None:
         swarm.limit.set(engine, params.limit)
+    swarm.live.limit("limit", swarm.limit)
     for agent in range(count):
         engine.spawn(firefly, swarm, float(swarm.refs[agent]), name=f"firefly-{agent}")
     engine.call_every(params.period / SAMPLES_PER_PERIOD, swarm.sample, start=engine.now)

@@ -35,6 +35,8 @@ class ParamSpec:
     max: float | None = None
     choices: tuple[str, ...] | None = None
     parse: Callable[[str], Any] | None = None
+    live: bool = False
+    step: float | None = None
 
     @property
     def option(self) -> str:
@@ -107,9 +109,16 @@ def param(
     max: float | None = None,
     choices: tuple[str, ...] | None = None,
     parse: Callable[[str], Any] | None = None,
+    live: bool = False,
+    step: float | None = None,
 ) -> Any:
-    """Declare a scenario parameter as a dataclass field."""
+    """Declare a scenario parameter as a dataclass field.
+
+    ``live=True``: ``set NAME VALUE`` may change it while the run goes (see
+    ``scenarios.live``); ``step`` is how far the controls panel's arrows move it.
+    """
     meta = {"help": help, "min": min, "max": max, "choices": choices, "parse": parse}
+    meta.update(live=live, step=step)
     return dataclasses.field(default=default, metadata={"observatory": meta})
 
 
@@ -124,7 +133,8 @@ def specs(params_cls: type) -> list[ParamSpec]:
 
 
 def _limits(meta: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: meta.get(k) for k in ("min", "max", "choices", "parse")}
+    found = {k: meta.get(k) for k in ("min", "max", "choices", "parse", "step")}
+    return {**found, "live": bool(meta.get("live", False))}
 
 
 def parse_params(params_cls: type, values: Mapping[str, Any]) -> Any:
