@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 from observatory import metrics
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
 from observatory.report import progress_bar, summary
+from observatory.scheduled import Scheduled, parse_scheduled
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -47,7 +48,7 @@ def _positive(text: str) -> float:
 _SEED = ParamSpec("seed", int, 0, "Seed of the run: the same seed gives the same run", min=0)
 _SPEED = ParamSpec("speed", float, 1.0, "Virtual seconds per wall second in the TUI", parse=_positive)
 _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless", parse=_positive)
-RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out")
+RUNNER_OPTIONS = ("seed", "speed", "headless", "duration", "metrics_out", "command")
 
 
 class UsageProblem(Exception):
@@ -156,6 +157,16 @@ def _runner_options(scenario: Scenario) -> list[inspect.Parameter]:
                 None, "--metrics-out", metavar="FILE.json", help="Write the metrics here (headless)"
             ),
         ),
+        (
+            "command",
+            list[str] | None,
+            typer.Option(
+                None,
+                "--command",
+                metavar="T:TEXT",
+                help="Apply a command at virtual time T, e.g. '30:pause task:work 5' (repeatable)",
+            ),
+        ),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -170,17 +181,19 @@ def run_command(
     headless: bool,
     duration: str | None,
     metrics_out: str | None,
+    command: list[str] | None = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
+    commands = parse_scheduled(command or (), scenario, params)
     seed_value = _SEED.convert(seed)
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
     out = _metrics_path(metrics_out)
     if not headless and sys.stdout.isatty():
-        return _open_tui(scenario, params, seed_value, speed_value, out)
+        return _open_tui(scenario, params, seed_value, speed_value, out, commands)
     horizon = resolve_duration(scenario, duration_value)
-    return _run_headless(scenario, params, seed_value, horizon, out)
+    return _run_headless(scenario, params, seed_value, horizon, out, commands)
 
 
 def _metrics_path(text: str | None) -> Path | None:
@@ -194,18 +207,27 @@ def _metrics_path(text: str | None) -> Path | None:
     return path
 
 
-def _open_tui(scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None) -> int:
+def _open_tui(
+    scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None, commands: list[Scheduled]
+) -> int:
     try:
         from observatory.tui.app import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out)
+    run_tui(scenario, params, seed, speed, metrics_out=out, commands=commands)
     return 0
 
 
-def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None) -> int:
+def _run_headless(
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    horizon: float | None,
+    out: Path | None,
+    commands: list[Scheduled],
+) -> int:
     err = Console(stderr=True)
     with interrupt_flag() as stop:
         if not err.is_terminal:
@@ -216,7 +238,9 @@ def _run_headless(scenario: Scenario, params: Any, seed: int, horizon: float | N
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
-            record = run_headless(scenario, params, seed, horizon, progress=update, stop=stop.is_set)
+            record = run_headless(
+                scenario, params, seed, horizon, progress=update, stop=stop.is_set, commands=commands
+            )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))

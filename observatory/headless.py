@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from time import perf_counter
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from engine import Engine
 from observatory import artifacts, metrics
 from observatory.collector import survivors_frozen
+from observatory.scheduled import Scheduled, parse_scheduled, schedule
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
@@ -39,6 +40,7 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    commands: Sequence[str | Scheduled] = (),
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
 
@@ -50,15 +52,19 @@ def run_headless(
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
     between those checks. Artifact files the parameters ask for are
-    written at the end either way.
+    written at the end either way. ``commands`` are scheduled outside
+    commands, as ``"T:TEXT"`` texts (like ``--command``) or already read.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
     if params is None or isinstance(params, Mapping):
         params = parse_params(scenario.params, params or {})
     horizon = resolve_duration(scenario, duration)
+    texts = [c for c in commands if isinstance(c, str)]
+    scheduled = [c for c in commands if not isinstance(c, str)] + parse_scheduled(texts, scenario, params)
     engine = Engine(seed)
     world = scenario.build(engine, params)
+    schedule(engine, scheduled)
     started = perf_counter()
     interrupted = False
     try:

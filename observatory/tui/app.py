@@ -13,7 +13,7 @@ engine's interface, so the run's results never depend on the screen.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from time import perf_counter
@@ -29,6 +29,7 @@ from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
+from observatory.scheduled import Scheduled, schedule
 from observatory.tui.clock import FrameTicker
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -96,9 +97,11 @@ class ObservatoryApp(App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        commands: Sequence[Scheduled] = (),
     ) -> None:
         super().__init__()
         self.scenario = scenario
+        self.scheduled = list(commands)  # --command: part of the run, so a restart has them too
         self.params = params
         self.seed = seed
         self.start_at = start_at
@@ -126,6 +129,7 @@ class ObservatoryApp(App[None]):
         self.run_started = perf_counter()
         self.engine = Engine(seed)
         self.world: World = self.scenario.build(self.engine, self.params)
+        schedule(self.engine, self.scheduled)
         if run_to is not None:
             self.engine.run(until=run_to)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
@@ -379,14 +383,19 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_tui(
-    scenario: Scenario, params: Any, seed: int, speed: float, metrics_out: Path | None = None
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    metrics_out: Path | None = None,
+    commands: Sequence[Scheduled] = (),
 ) -> None:
     """Open the TUI on a scenario run; returns when the user quits.
 
     On the way out, however the app ends, the current run's metrics go to
     ``metrics_out`` (if given) and the files its parameters ask for are saved.
     """
-    app = ObservatoryApp(scenario, params, seed, speed)
+    app = ObservatoryApp(scenario, params, seed, speed, commands=commands)
     try:
         app.run()
     finally:
