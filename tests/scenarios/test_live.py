@@ -95,7 +95,7 @@ def test_bottleneck_service_applies_from_each_agents_next_task() -> None:
     starts: dict[int, float] = {}
     durations = []
     engine.subscribe(TaskStarted, lambda ev: starts.__setitem__(ev.agent, ev.time))
-        engine.subscribe(TaskFinished, lambda ev: durations.append((starts[ev.agent], ev.duration)))
+    engine.subscribe(TaskFinished, lambda ev: durations.append((starts[ev.agent], ev.duration)))
     engine.run(until=20.0)
     before = [d for t, d in durations if t < 5.0]
     after = [d for t, d in durations if t > 5.0]
