@@ -96,7 +96,7 @@ def test_the_cli_runs_scheduled_commands_headless(tmp_path: Path) -> None:
         ("3:halt global", "'3:halt global': unknown command 'halt'"),
         ("3:concurrency task:work 0", "'3:concurrency task:work 0': limit '0' is not valid"),
         ("3:set slots many", "'3:set slots many': --slots: 'many' is not valid: use a whole number >= 1"),
-        ("3:set agents 4", "'3:set agents 4': 'agents' is not a live parameter: use one of slots, think, service"),
+        ("3:set agents 4", "'3:set agents 4': 'agents' is not a live parameter: use one of slots, think"),
         ("3:pause work", "'3:pause work': scope 'work' is not valid"),
     ],
 )
