@@ -78,7 +78,7 @@ class Command:
                 if "burst" in a:
                     words.append(_number(a["burst"]))
             elif self.name == "clear" and "kind" in a:
-                words.append(a["kind"])
+                words.append(a["kind"].replace("_", "-"))  # as typed: rate-limit
             if "ttl" in a:
                 words.append(_number(a["ttl"]) if self.name == "pause" else f"ttl={_number(a['ttl'])}")
         return " ".join(words)

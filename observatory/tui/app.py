@@ -31,6 +31,7 @@ from observatory import artifacts, metrics
 from observatory.collector import collect_and_freeze, survivors_frozen
 from observatory.scheduled import Scheduled, schedule
 from observatory.tui.clock import FrameTicker
+from observatory.tui.control_room import constraint_lines, paused_scopes
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
@@ -39,6 +40,7 @@ from observatory.tui.legend import Legend
 from observatory.tui.plot import Plot
 from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.steering import Steering
 from observatory.tui.watch import AgentWatch
 from scenarios import Scenario, World
 
@@ -56,7 +58,7 @@ SETTLE_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 1 / 1024, 1 << 20
 
 
-class ObservatoryApp(App[None]):
+class ObservatoryApp(Steering, App[None]):
     """Watch and steer one scenario run.
 
     ``start_at`` runs the world to that virtual time before the first frame
@@ -80,6 +82,7 @@ class ObservatoryApp(App[None]):
         Binding("left_square_bracket", "limit(-1)", "-1", key_display="["),
         Binding("right_curly_bracket", "limit(10)", "+10", key_display="}"),
         Binding("left_curly_bracket", "limit(-10)", "-10", key_display="{"),
+        Binding("colon", "command_line", "command", key_display=":"),
         Binding("r", "restart", "restart"),
         Binding("n", "new_seed", "new seed"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -180,12 +183,15 @@ class ObservatoryApp(App[None]):
         self.plot = Plot(id="plot")
         self.inspector = Inspector(id="inspector")
         self.grid.direct.feed = self.feed
+        controls, command_line = self.make_controls()
         yield self.grid
         with Vertical(id="side"):
             yield self.status
+            yield controls
             yield self.legend
             yield self.plot
             yield self.inspector
+        yield command_line
         yield Footer()
 
     def get_default_screen(self) -> Screen:
@@ -223,6 +229,7 @@ class ObservatoryApp(App[None]):
 
     def _update_panels(self) -> None:
         self.status.show(self.status_info())
+        self.update_controls()
         self.legend.show(self.world.counts())
         self.plot.show(self.world.series())
         self._show_position()
@@ -244,6 +251,7 @@ class ObservatoryApp(App[None]):
             done=self.world.done,
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
+            constraints=constraint_lines(self.engine),
             metrics=scalar_metrics(self.world.metrics()),
         )
 
@@ -261,7 +269,8 @@ class ObservatoryApp(App[None]):
             parts.append(f"rows {r0}–{r1 - 1} cols {c0}–{c1 - 1}")
         if grid.cursor is not None:
             parts.append(f"cursor {grid.cursor[0]},{grid.cursor[1]}")
-        subtitle = "  ".join(parts)
+        parts.append(paused_scopes(self.engine))
+        subtitle = "  ".join(p for p in parts if p)
         if subtitle != grid.border_subtitle:
             grid.border_subtitle = subtitle
 
@@ -293,7 +302,7 @@ class ObservatoryApp(App[None]):
             name=record.name,
             cell=self.world.cell_of(agent),
             details=self.world.describe_agent(agent),
-            task=None if watch is None else watch.current_task(),
+            task=None if watch is None else self.blocked_note(agent, watch.current_task()),
             events=[] if watch is None else list(watch.events),
             done=record.done,
         )
@@ -374,6 +383,7 @@ class ObservatoryApp(App[None]):
         yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
+        yield from self.steering_commands()
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)
 
 
