@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
@@ -77,9 +77,10 @@ class CommandInput(Input):
         self._draft = ""
 
     def action_close(self) -> None:
-        line = self.parent
-        if isinstance(line, CommandLine):
-            line.close()
+        for line in self.ancestors:
+            if isinstance(line, CommandLine):
+                line.close()
+                return
 
 
 class CommandLine(Vertical):
@@ -95,6 +96,8 @@ class CommandLine(Vertical):
         padding: 0 1;
     }
     CommandLine.open { display: block; }
+    CommandLine #command-row { height: 1; }
+    CommandLine #command-prompt { width: 1; color: $accent; text-style: bold; }
     CommandLine #command-error { display: none; color: $error; height: 1; }
     CommandLine.refused #command-error { display: block; }
     """
@@ -107,7 +110,9 @@ class CommandLine(Vertical):
         self._return_to = None
 
     def compose(self) -> ComposeResult:
-        yield self.input
+        with Horizontal(id="command-row"):
+            yield Static(":", id="command-prompt")
+            yield self.input
         yield self.error
 
     @property

@@ -88,7 +88,7 @@ class ControlsPanel(Vertical, can_focus=True):
     ControlsPanel:focus, ControlsPanel:focus-within { border: round $accent; }
     ControlsPanel > Input { display: none; height: 1; border: none; padding: 0; }
     ControlsPanel.editing > Input { display: block; }
-    ControlsPanel > #controls-error { display: none; color: $error; height: 1; }
+    ControlsPanel > #controls-error { display: none; color: $error; height: auto; }
     ControlsPanel.refused > #controls-error { display: block; }
     """
 
@@ -197,7 +197,10 @@ class ControlsPanel(Vertical, can_focus=True):
         if row is None:
             self._stop_editing()
             return
-        if self._send(row.prefix + event.value.strip()):
+        value = event.value.strip()
+        if not value and row.parameter:
+            self._show_error(f"{row.label}: type a value (escape gives up)")
+        elif self._send(row.prefix + value):
             self._stop_editing()
 
     def on_key(self, event: events.Key) -> None:
@@ -220,7 +223,10 @@ class ControlsPanel(Vertical, can_focus=True):
     def _send(self, text: str) -> bool:
         """Hand a command to the app; show its refusal (one line) or clear the last one."""
         error = self.submit(text)
-        self.error = error or ""
-        self._message.update(self.error)
-        self.set_class(bool(error), "refused")
+        self._show_error(error or "")
         return error is None
+
+    def _show_error(self, message: str) -> None:
+        self.error = message
+        self._message.update(message)
+        self.set_class(bool(message), "refused")
