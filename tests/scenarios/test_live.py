@@ -169,3 +169,13 @@ def test_stepping_a_value_for_the_controls_panel(spec, value, direction, expecte
 
 def test_an_unset_limit_steps_from_what_stands_for_it() -> None:
     assert stepped(ParamSpec("limit", int | None, None, "", min=1), None, -1, none_as=500) == "499"
+
+
+def test_the_readme_live_parameters_sample_runs(capsys) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Live parameters") :]
+    start = section.index("```python\n") + len("```python\n")
+    exec(compile(section[start : section.index("```", start)], "README live sample", "exec"), {})
+    assert capsys.readouterr().out == "5: pause is now 2.5 s\n"
