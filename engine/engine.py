@@ -59,6 +59,15 @@ class Engine:
         """Process one event; False when nothing is left."""
         return self.kernel.step()
 
+    def stop(self) -> None:
+        """End the current ``run`` right after the event being processed.
+
+        A world that stops itself calls this when it becomes done, so the run
+        (and its metrics) end at that instant. Called between runs, the next
+        ``run`` returns at once. ``kernel.stopped`` tells such an end apart.
+        """
+        self.kernel.stop()
+
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback()`` at virtual time ``when``; for observers, not agents."""
         return self.kernel.call_at(when, callback)

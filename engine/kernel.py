@@ -26,6 +26,7 @@ from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 from engine.events import AgentFailed, AgentFinished, EventBus
+from engine.foreign import explain
 
 if TYPE_CHECKING:
     from engine.agent import Agent
@@ -50,6 +51,10 @@ class Cancelled(BaseException):
     A BaseException so that ``except Exception`` in agent code does not
     swallow it.
     """
+
+
+class _Halt(BaseException):
+    """Raised by the stop marker out of the hot loop, so ``run`` returns at once (see ``stop``)."""
 
 
 class Timer:
@@ -125,6 +130,11 @@ class Kernel:
         self._late_seqs = itertools.count(_LATE)
         self._on_finished = bus.outlet(AgentFinished)
         self._on_failed = bus.outlet(AgentFailed)
+        # True when the last run() ended because stop() was called, not for want of events.
+        self.stopped = False
+        self._halt = Timer(_halt)
+        # When the last step was taken; the clock may since have moved on to a run's horizon.
+        self.last_step_time = 0.0
 
     # -- scheduling primitives -------------------------------------------------
 
@@ -184,12 +194,33 @@ class Kernel:
         _throw_into(agent, Cancelled())
         self.wake(agent)
 
+    def stop(self) -> None:
+        """End the run in progress after the step being processed (or the next run, at once).
+
+        A self-stopping world calls it when it becomes done, so a run ends at
+        that event. A marker goes to the front of the ready queue, which the
+        loop looks at first; resumed, it raises ``_Halt`` out of the loop. The
+        hot loop pays nothing for this: no flag is tested per step.
+        """
+        halt = self._halt
+        if halt._wait != RUNNING:
+            halt._wait = RUNNING
+            self._ready.appendleft(halt)  # type: ignore[arg-type]
+
     # -- running ---------------------------------------------------------------
 
     @property
     def idle(self) -> bool:
         """True when nothing is ready and no timer is pending (forever does not count)."""
         return not self._ready and self.next_time() == math.inf
+
+    def due_now(self) -> list[Agent]:
+        """The agents that run at the current instant: ready, or with a live timer due now."""
+        due = [agent for agent in self._ready if agent.__class__ is not Timer]
+        for when, seq, agent in (*self._lane, *self._heap):
+            if when == self.now and agent._wait == seq and agent.__class__ is not Timer:
+                due.append(agent)
+        return due
 
     def next_time(self) -> float:
         """Virtual time of the next thing to happen (``now`` if agents are ready)."""
@@ -221,51 +252,57 @@ class Kernel:
         heap = self._heap
         lane = self._lane
         ready = self._ready
-        done = 0
-        stopped = False
-        while not stopped and done < budget:
-            chunk = min(_CHUNK, budget - done)
-            taken = 0
-            for _ in range(chunk):
-                if ready:
-                    agent = ready.popleft()
-                else:
-                    while heap:
-                        if lane and lane[0] < heap[0]:  # the lane's first timer is earlier
-                            when, seq, agent = lane.popleft()
-                        else:
-                            when, seq, agent = heappop(heap)
-                        if agent._wait == seq:
-                            break
-                        # stale: the agent was woken otherwise, or the timer cancelled
+        done = taken = 0
+        stopped = self.stopped = False
+        try:
+            while not stopped and done < budget:
+                chunk = min(_CHUNK, budget - done)
+                taken = 0
+                for _ in range(chunk):
+                    if ready:
+                        agent = ready.popleft()
                     else:
-                        while lane:  # the heap is empty: the lane alone, in order
-                            when, seq, agent = lane.popleft()
+                        while heap:
+                            if lane and lane[0] < heap[0]:  # the lane's first timer is earlier
+                                when, seq, agent = lane.popleft()
+                            else:
+                                when, seq, agent = heappop(heap)
                             if agent._wait == seq:
                                 break
+                            # stale: the agent was woken otherwise, or the timer cancelled
                         else:
+                            while lane:  # the heap is empty: the lane alone, in order
+                                when, seq, agent = lane.popleft()
+                                if agent._wait == seq:
+                                    break
+                            else:
+                                stopped = True
+                                break
+                        if when > horizon:
+                            heappush(heap, (when, seq, agent))
                             stopped = True
                             break
-                    if when > horizon:
-                        heappush(heap, (when, seq, agent))
-                        stopped = True
-                        break
-                    self.now = when
-                    agent._wait = -1  # RUNNING
-                # Resume the agent until it parks again or ends (inlined _resume).
-                taken += 1
-                try:
-                    agent._coro.send(None)
-                except StopIteration:
-                    self._end(agent, "ok", None)
-                except Cancelled:
-                    self._end(agent, "cancelled", None)
-                except Exception as error:  # an agent's failure never takes the run down
-                    self._end(agent, "failed", error)
-                else:
-                    if agent._wait == -1:  # still RUNNING: it yielded without parking
-                        self._misbehaved(agent)
-            done += taken
+                        self.now = when
+                        agent._wait = -1  # RUNNING
+                    # Resume the agent until it parks again or ends (inlined _resume).
+                    taken += 1
+                    try:
+                        agent._coro.send(None)
+                    except StopIteration:
+                        self._end(agent, "ok", None)
+                    except Cancelled:
+                        self._end(agent, "cancelled", None)
+                    except Exception as error:  # an agent's failure never takes the run down
+                        self._end(agent, "failed", error)
+                    else:
+                        if agent._wait == -1:  # still RUNNING: it yielded without parking
+                            self._misbehaved(agent)
+                done += taken
+        except _Halt:  # stop() was called: the marker's step is not counted
+            self.stopped = True
+            done += taken - 1
+        if done:
+            self.last_step_time = self.now
         if stopped:
             self._reach(until)
         self.steps += done
@@ -285,8 +322,9 @@ class Kernel:
         _throw_into(
             agent,
             TypeError(
-                f"agent {agent.name!r} awaited something that is not an engine "
-                "operation; agents may only await ctx.sleep, ctx.recv, ctx.task ..."
+                f"agent {agent.name!r} awaited something foreign to the engine (an asyncio future, "
+                "asyncio.sleep?): agents run in the engine's virtual time; await only its operations: "
+                "ctx.sleep(seconds), ctx.recv, ctx.wait_messages, ctx.task, ctx.work"
             ),
         )
         self._ready.append(agent)
@@ -306,7 +344,11 @@ class Kernel:
             if deliver is not None:
                 deliver(AgentFinished(self.now, agent.id, "", status))
         else:
-            agent.error = error
+            error = agent.error = explain(agent.name, error)
             deliver = self._on_failed.call
             if deliver is not None:
                 deliver(AgentFailed(self.now, agent.id, "", error))
+
+
+def _halt() -> None:
+    raise _Halt()

@@ -108,7 +108,7 @@ class Pacer:
         done = 0
         while kernel.now < target:
             done += kernel.run(target, self.slice_steps)
-            if clock() >= deadline:
+            if kernel.stopped or clock() >= deadline:  # stopped: the world asked to end here
                 break
         now_wall = clock()
         self._lag = max(0.0, target - kernel.now)

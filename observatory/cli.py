@@ -23,7 +23,11 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from observatory import metrics
+from observatory.checks import ScenarioFault
+from observatory.failures import FailureLog, tell
 from observatory.headless import interrupt_flag, resolve_duration, run_headless
+from observatory.mqtt import control as mqtt_control
+from observatory.mqtt import session as mqtt_session
 from observatory.report import progress_bar, summary
 from observatory.scheduled import Scheduled, parse_scheduled
 from scenarios.framework import Scenario
@@ -85,6 +89,9 @@ run_app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(run_app, name="run")
+app.command("control", help="Steer runs over MQTT (retained constraints), or watch their telemetry.")(
+    mqtt_control.control
+)
 
 
 @app.command("list")
@@ -107,10 +114,12 @@ def scenario_command(scenario: Scenario, invoked_as: str) -> Any:
     if clash:
         raise ScenarioError(f"scenario {scenario.name!r}: parameter {clash[0]} clashes with a runner option")
     parameters = [_scenario_option(s) for s in own] + _runner_options(scenario)
+    parameters += mqtt_session.runner_options()
 
     def command(**values: Any) -> int:
         runner = {name: values.pop(name) for name in RUNNER_OPTIONS}
-        return run_command(scenario, values, **runner)
+        mqtt = mqtt_session.parse_options({name: values.pop(name) for name in mqtt_session.OPTION_NAMES})
+        return run_command(scenario, values, **runner, mqtt=mqtt)
 
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
@@ -182,6 +191,7 @@ def run_command(
     duration: str | None,
     metrics_out: str | None,
     command: list[str] | None = None,
+    mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
@@ -190,10 +200,13 @@ def run_command(
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
     out = _metrics_path(metrics_out)
-    if not headless and sys.stdout.isatty():
-        return _open_tui(scenario, params, seed_value, speed_value, out, commands)
-    horizon = resolve_duration(scenario, duration_value)
-    return _run_headless(scenario, params, seed_value, horizon, out, commands)
+    tui = not headless and sys.stdout.isatty()
+    horizon = None if tui else resolve_duration(scenario, duration_value)
+    # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
+    remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
+    if tui:
+        return _open_tui(scenario, params, seed_value, speed_value, out, remote, commands)
+    return _run_headless(scenario, params, seed_value, horizon, out, remote, speed_value, commands)
 
 
 def _metrics_path(text: str | None) -> Path | None:
@@ -208,7 +221,13 @@ def _metrics_path(text: str | None) -> Path | None:
 
 
 def _open_tui(
-    scenario: Scenario, params: Any, seed: int, speed: float, out: Path | None, commands: list[Scheduled]
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    speed: float,
+    out: Path | None,
+    remote: Any = None,
+    commands: list[Scheduled] | None = None,
 ) -> int:
     try:
         from observatory.tui.app import run_tui
@@ -216,17 +235,12 @@ def _open_tui(
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    run_tui(scenario, params, seed, speed, metrics_out=out, commands=commands)
-    return 0
+    return run_tui(scenario, params, seed, speed, metrics_out=out, remote=remote, commands=commands or [])
 
 
 def _run_headless(
-    scenario: Scenario,
-    params: Any,
-    seed: int,
-    horizon: float | None,
-    out: Path | None,
-    commands: list[Scheduled],
+    scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None,
+    remote: Any = None, speed: float = 1.0, commands: list[Scheduled] | None = None,
 ) -> int:
     err = Console(stderr=True)
     with interrupt_flag() as stop:
@@ -238,13 +252,22 @@ def _run_headless(
                 file=sys.stderr,
             )
         with progress_bar(scenario.name, horizon, err) as update:
-            record = run_headless(
-                scenario, params, seed, horizon, progress=update, stop=stop.is_set, commands=commands
-            )
+            log = FailureLog()
+            if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
+                record = mqtt_session.run_headless_steered(
+                    remote, scenario, params, seed, horizon, speed, stop.is_set, update, err, log,
+                    commands=commands or [],
+                )
+            else:
+                record = run_headless(
+                    scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log,
+                    commands=commands or [],
+                )
     if out is not None:
         metrics.write(record, out)  # first: the file matters more than the screen
     Console().print(summary(record))
-    return 130 if record["interrupted"] else 0
+    failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
+    return 130 if record["interrupted"] else failed
 
 
 def _fail(message: str) -> None:
@@ -267,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
         return error.exit_code
     except typer.Abort:
         return 130
+    except ScenarioFault as error:  # the scenario returned the wrong thing: its author's bug
+        _fail(str(error))
+        return 1
     except Exception as error:
         _fail(f"the run failed: {type(error).__name__}: {error}")
         if os.environ.get("OBSERVATORY_TRACEBACK"):

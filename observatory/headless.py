@@ -19,8 +19,11 @@ from typing import Any
 
 from engine import Engine
 from observatory import artifacts, metrics
+from observatory.checks import checked_world
 from observatory.collector import survivors_frozen
+from observatory.failures import FailureLog
 from observatory.scheduled import Scheduled, parse_scheduled, schedule
+from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
@@ -40,6 +43,7 @@ def run_headless(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
+    failures: FailureLog | None = None,
     commands: Sequence[str | Scheduled] = (),
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
@@ -52,8 +56,11 @@ def run_headless(
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
     between those checks. Artifact files the parameters ask for are
-    written at the end either way. ``commands`` are scheduled outside
-    commands, as ``"T:TEXT"`` texts (like ``--command``) or already read.
+    written at the end either way. Agent failures go to ``failures`` (a
+    fresh FailureLog if None; pass one to report them) and into the record;
+    a stall or livelock ends the run with its line in ``run_error``.
+    ``commands`` are scheduled outside commands, as ``"T:TEXT"`` texts (like
+    ``--command``) or already read.
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -63,8 +70,10 @@ def run_headless(
     texts = [c for c in commands if isinstance(c, str)]
     scheduled = [c for c in commands if not isinstance(c, str)] + parse_scheduled(texts, scenario, params)
     engine = Engine(seed)
-    world = scenario.build(engine, params)
+    failures = (failures or FailureLog()).attach(engine)
+    world = checked_world(scenario, scenario.build(engine, params))
     schedule(engine, scheduled)
+    watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
     interrupted = False
     try:
@@ -75,16 +84,19 @@ def run_headless(
                     break
                 steps = engine.run(until=horizon, max_steps=slice_steps)
                 finished = steps < slice_steps or (scenario.stops_itself and world.done)
+                stuck = watchdog.check(steps) is not None  # a stall or livelock: the run ends, failed
                 if progress is not None:
-                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, finished)
+                    ended = finished and not stuck
+                    fraction = _fraction(scenario, world.progress(), engine.now, horizon, ended)
                     progress(engine.now, fraction)
-                if finished:
+                if finished or stuck:
                     break
     except KeyboardInterrupt:
         interrupted = True
     wall_time = perf_counter() - started
     try:
-        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted)
+        record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
+        record["run_error"] = watchdog.problem
         artifacts.save(world, params)
     finally:
         engine.close()

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 
 from engine import Engine
+from observatory.checks import check_states, metrics_of
+from observatory.failures import FailureLog
 from observatory.files import write_atomically
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
@@ -33,8 +35,12 @@ def collect(
     world: World,
     wall_time: float,
     interrupted: bool = False,
+    failures: FailureLog | None = None,
 ) -> dict[str, Any]:
-    """The metrics of a run so far: common keys, then the world's metrics."""
+    """The metrics of a run so far: common keys, then the world's metrics.
+
+    ``failures`` is the run's FailureLog (None: one made from the agents' errors, without times).
+    """
     record: dict[str, Any] = {
         "scenario": scenario.name,
         "seed": seed,
@@ -45,12 +51,14 @@ def collect(
         "events": engine.events_emitted,
         "agents": len(engine.agents),
         "interrupted": interrupted,
+        **(failures or FailureLog.of_agents(engine)).metrics(),
         "commands": [applied.as_dict() for applied in engine.commands],
         "limits_final": [
             {"scope": c.scope, "kind": c.kind, "setting": c.setting} for c in engine.constraints()
         ],
     }
-    for key, value in world.metrics().items():
+    check_states(scenario, world)
+    for key, value in metrics_of(scenario, world).items():
         if key in record:
             raise ValueError(f"scenario {scenario.name!r} metric {key!r} clashes with a common key")
         record[key] = plain(value)

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from observatory.failures import first_failure_text
 from observatory.headless import Progress as ProgressCallback
 
 
@@ -51,10 +52,16 @@ def summary_table(record: dict[str, Any]) -> Table:
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in record.items():
-        if key in ("scenario", "seed", "params", "interrupted") or isinstance(value, list | dict):
+        if key == "first_failure" and value is not None:
+            table.add_row(key, first_failure_text(value))
+            continue
+        if key in _NOT_SHOWN or isinstance(value, list | dict):
             continue
         table.add_row(key, _format(value))
     return table
+
+
+_NOT_SHOWN = ("scenario", "seed", "params", "interrupted", "run_error")
 
 
 def _format(value: Any) -> str:

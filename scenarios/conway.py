@@ -285,6 +285,8 @@ class ConwayWorld(World):
         self.population.append(now, check.population)
         self.logic.append(now, check.logic_errors)
         self.drift.append(now, check.drift_errors)
+        if gen >= self.generations:
+            self.engine.stop()  # done: the run ends at this event
 
     def refresh(self) -> None:
         """``state``: the last verdict, with every cell that is not in error at its latest state."""
@@ -308,6 +310,9 @@ class ConwayWorld(World):
     def progress(self) -> float:
         """The share of the generations judged so far."""
         return self.validator.generation / self.generations
+
+    def describe_progress(self) -> str:
+        return f"{self.validator.generation} of {self.generations} generations"
 
     def metrics(self) -> dict[str, Any]:
         return {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-FORMS = "uniform:A,B (0 <= A <= B), exp:MEAN (MEAN > 0) or const:X (X >= 0)"
+FORMS = "uniform:A,B (0 <= A <= B), exp:MEAN (MEAN > 0) or const:X (X >= 0), finite numbers"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class Distribution:
             numbers = [float(x) for x in rest.split(",")] if sep else []
         except ValueError:
             numbers = []
+        if not all(math.isfinite(x) for x in numbers):
+            # inf would make agents sleep forever (const, uniform) or divide by zero (exp).
+            raise ValueError(f"{text!r} is not valid: numbers must be finite; use {FORMS}")
         if kind == "uniform" and len(numbers) == 2 and 0 <= numbers[0] <= numbers[1]:
             return cls("uniform", numbers[0], numbers[1])
         if kind == "exp" and len(numbers) == 1 and numbers[0] > 0:

@@ -110,6 +110,15 @@ class World:
         """How far a self-stopping run has got, from 0 to 1 (None: not known)."""
         return None
 
+    def describe_progress(self) -> str:
+        """How far the run has got, in the scenario's words (``"0 of 3 generations"``).
+
+        A stalled run's message ends with it; empty when there is nothing to say.
+        A world that becomes ``done`` should call ``engine.stop()`` at that
+        moment, so the run and its metrics end at that very event.
+        """
+        return ""
+
     def cell_of(self, agent: int) -> tuple[int, int]:
         """The (row, col) of an agent's cell."""
         return divmod(agent, self.shape[1])

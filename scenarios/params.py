@@ -46,8 +46,9 @@ class ParamSpec:
         """The accepted form, in words, for help and error messages."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
-        kind = {int: "a whole number", float: "a number", str: "text", bool: "true or false"}.get(
-            self.type, getattr(self.parse, "__doc__", None) or "a value"
+        own = getattr(self.parse, "__doc__", None)  # a parse function's docstring says what it takes
+        kind = own or {int: "a whole number", float: "a number", str: "text", bool: "true or false"}.get(
+            self.type, "a value"
         )
         low, high = _number(self.min), _number(self.max)
         if low and high:
@@ -79,6 +80,10 @@ class ParamSpec:
             if detail and self.parse is not None:
                 raise ParamError(self.name, detail) from None
             raise ParamError(self.name, f"{raw!r} is not valid: use {self.accepted()}") from None
+        except Exception as error:  # a scenario's own parse failed some other way: still bad usage
+            raise ParamError(
+                self.name, f"{raw!r} is not valid ({type(error).__name__}: {error}): use {self.accepted()}"
+            ) from None
         self.check(value)
         return value
 

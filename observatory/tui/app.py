@@ -12,6 +12,7 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
@@ -28,10 +29,14 @@ from textual.widgets import Footer
 from engine import Engine, Pacer
 from engine.commands import Command, CommandError
 from observatory import artifacts, metrics
+from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
 from observatory.collector import collect_and_freeze, survivors_frozen
+from observatory.failures import FailureLog, agent_traceback, one_line, tell
+from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.scheduled import Scheduled, schedule
 from observatory.tui.clock import FrameTicker
 from observatory.tui.control_room import constraint_lines, paused_scopes
+from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
 from observatory.tui.help import HelpScreen
@@ -42,6 +47,7 @@ from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.steering import Steering
 from observatory.tui.watch import AgentWatch
+from observatory.watchdog import Watchdog
 from scenarios import Scenario, World
 
 FRAME_RATE = 60.0
@@ -100,9 +106,11 @@ class ObservatoryApp(Steering, App[None]):
         start_at: float | None = None,
         clock_figures: bool = True,
         frame_rate: float = FRAME_RATE,
+        remote: Remote | None = None,
         commands: Sequence[Scheduled] = (),
     ) -> None:
         super().__init__()
+        self.remote = remote  # steered over MQTT (observatory.mqtt)
         self.scenario = scenario
         self.scheduled = list(commands)  # --command: part of the run, so a restart has them too
         self.params = params
@@ -116,6 +124,8 @@ class ObservatoryApp(Steering, App[None]):
         self._watch: AgentWatch | None = None
         self._stale = True
         self._collector = ExitStack()  # garbage-collection policy while mounted
+        self.failures = FailureLog()
+        self.fault: ScenarioFault | None = None  # the scenario broke its contract: exit 1
         self.ticker = FrameTicker(self._frame_on_time, self._handle_exception)
         self._build(seed, speed, paused=start_at is not None, run_to=start_at)
 
@@ -131,8 +141,13 @@ class ObservatoryApp(Steering, App[None]):
         self.seed = seed
         self.run_started = perf_counter()
         self.engine = Engine(seed)
-        self.world: World = self.scenario.build(self.engine, self.params)
+        self.failures.attach(self.engine)
+        self.world: World = checked_world(self.scenario, self.scenario.build(self.engine, self.params))
         schedule(self.engine, self.scheduled)
+        self.failed = FailedCells(self.world, self.failures)
+        self.watchdog = Watchdog(self.scenario, self.engine, self.world)
+        if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
+            self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
             self.engine.run(until=run_to)
         self.pacer = Pacer(self.engine, speed, slice_steps=SLICE_STEPS)
@@ -144,13 +159,15 @@ class ObservatoryApp(Steering, App[None]):
         collect_and_freeze()  # the old world is garbage now; collect it before freezing the new one
         self.grid.reset(self.world.shape)
         self._stale = True
-        self.legend.set_states(self.world.legend)
+        self.legend.set_states(self.failed.legend())
         self.inspector.show(None)
         self._update_panels()
 
     def _frame(self) -> None:
         """One frame: advance virtual time within the budget, then recolour the grid."""
         now = time.perf_counter()
+        if self.remote is not None and self.remote.poll(self.pacer.speed, POLL_BUDGET):
+            self._settle()
         if not self.pacer.paused:
             if self.world.done:
                 self.pacer.pause()
@@ -159,20 +176,53 @@ class ObservatoryApp(Steering, App[None]):
                 # When drawing is slow, frames are longer: the engine keeps its share of them.
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
-                self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                steps = self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                self._watch_run(steps)
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
             self._stale = not self.pacer.paused
-            self.grid.show(self.world.colors())
+            self.grid.show(self.failed.paint(self._colors()))
             if not self.grid.direct.active:
                 self.feed.drawn()  # Textual draws it; direct frames count when the terminal takes them
         else:
             self.feed.drawn()  # nothing new to draw
         self._last_frame = now
+        if self.remote is not None:
+            self.remote.tick(self.pacer.speed, self.pacer.paused)
         if now - self._last_panels >= PANEL_PERIOD:
             self._last_panels = now
             self._update_panels()
+
+    def _colors(self) -> Any:
+        try:
+            return self.world.colors()
+        except IndexError:  # a state that is no legend index: say so, in one line
+            check_states(self.scenario, self.world)
+            raise
+
+    def _watch_run(self, steps: int) -> None:
+        """A stall or livelock pauses the run and says why (the exit code will be 1)."""
+        if self.watchdog.problem is None and self.watchdog.check(steps) is not None:
+            self.pacer.pause()
+            self._pace_frames()
+            # It stays up (a click dismisses it): the run is over, whatever else is on screen.
+            self.notify(self.watchdog.problem, title="the run cannot go on", severity="error", timeout=3600)
+
+    def _tell_failures(self) -> None:
+        """Failures since the last panel update: a notice per new distinct error, the legend entry."""
+        for text in self.failed.news():
+            self.notify(text, title="agent failure", severity="error", timeout=10)
+        states = self.failed.legend()
+        if states != self.legend.states:
+            self.legend.set_states(states)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if isinstance(error, ScenarioFault):  # the scenario's bug, told in one line after the TUI closes
+            self.fault = error
+            self.exit(return_code=1)
+            return
+        super()._handle_exception(error)
 
     # -- screen ------------------------------------------------------------------------
 
@@ -199,7 +249,9 @@ class ObservatoryApp(Steering, App[None]):
         return SpanScreen(id="_default")
 
     def on_mount(self) -> None:
-        self.legend.set_states(self.world.legend)
+        if self.remote is not None:  # a burst of refusals is one notice, not a toast each
+            self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
+        self.legend.set_states(self.failed.legend())
         rows, cols = self.world.shape
         self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
         self.grid.focus()
@@ -230,7 +282,8 @@ class ObservatoryApp(Steering, App[None]):
     def _update_panels(self) -> None:
         self.status.show(self.status_info())
         self.update_controls()
-        self.legend.show(self.world.counts())
+        self._tell_failures()
+        self.legend.show(self.failed.counts(self.world.counts()))
         self.plot.show(self.world.series())
         self._show_position()
         if self._watch is not None:
@@ -252,7 +305,8 @@ class ObservatoryApp(Steering, App[None]):
             events=self.engine.events_emitted,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
             constraints=constraint_lines(self.engine),
-            metrics=scalar_metrics(self.world.metrics()),
+            metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world)))
+            | (self.remote.rows() if self.remote else {}),
         )
 
     def fps(self) -> float:
@@ -297,6 +351,7 @@ class ObservatoryApp(Steering, App[None]):
     def _agent_view(self, agent: int) -> AgentView:
         watch = self._watch
         record = self.engine.agents[agent]
+        error = record.error
         return AgentView(
             id=agent,
             name=record.name,
@@ -305,6 +360,8 @@ class ObservatoryApp(Steering, App[None]):
             task=None if watch is None else self.blocked_note(agent, watch.current_task()),
             events=[] if watch is None else list(watch.events),
             done=record.done,
+            error="" if error is None else one_line(error),
+            traceback="" if error is None else agent_traceback(error),
         )
 
     # -- actions ------------------------------------------------------------------------
@@ -353,11 +410,15 @@ class ObservatoryApp(Steering, App[None]):
         except CommandError as error:
             self.notify(str(error), severity="error")
             return
+        self._settle()
+        self._frame()
+        self._update_panels()
+
+    def _settle(self) -> None:
+        """Finish the current instant, so commands just submitted show on a paused screen too."""
         if not self.engine.kernel.instant_done():
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)
         self._stale = True
-        self._frame()
-        self._update_panels()
 
     def action_restart(self) -> None:
         self._restart(self.seed)
@@ -398,22 +459,34 @@ def run_tui(
     seed: int,
     speed: float,
     metrics_out: Path | None = None,
+    remote: Remote | None = None,
     commands: Sequence[Scheduled] = (),
-) -> None:
-    """Open the TUI on a scenario run; returns when the user quits.
+) -> int:
+    """Open the TUI on a scenario run; returns the exit code when the user quits.
 
     On the way out, however the app ends, the current run's metrics go to
     ``metrics_out`` (if given) and the files its parameters ask for are saved.
+    Agent failures, a stall or a livelock are told on stderr then (exit code 1).
     """
-    app = ObservatoryApp(scenario, params, seed, speed, commands=commands)
+    app = ObservatoryApp(scenario, params, seed, speed, remote=remote, commands=commands)
     try:
         app.run()
     finally:
+        if remote is not None:
+            remote.close()
         if metrics_out is not None:
             wall = perf_counter() - app.run_started
-            record = metrics.collect(scenario, params, app.seed, app.engine, app.world, wall)
+            record = metrics.collect(
+                scenario, params, app.seed, app.engine, app.world, wall, failures=app.failures
+            )
+            record["run_error"] = app.watchdog.problem
+            if remote is not None:
+                record["mqtt_rejected"] = remote.rejected
             metrics.write(record, metrics_out)
         artifacts.save(app.world, params)
+    if app.fault is not None:
+        raise app.fault
+    return tell({"run_error": app.watchdog.problem}, app.failures, sys.stderr)
 
 
 def _or_none(value: object) -> str:

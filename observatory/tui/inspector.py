@@ -23,6 +23,8 @@ class AgentView:
     task: str | None = None
     events: list[Event] = field(default_factory=list)
     done: bool = False
+    error: str = ""  # "Type: message" of a failed agent
+    traceback: str = ""  # its traceback, the agent's own frames
 
 
 class Inspector(Panel):
@@ -49,10 +51,13 @@ class Inspector(Panel):
         if view is None:
             return Content.styled("click a cell, or arrows then enter", "dim")
         rows = [
-            labelled("agent", 6, f"{view.id}  {view.name}" + ("  (ended)" if view.done else "")),
+            labelled("agent", 6, f"{view.id}  {view.name}" + _ending(view)),
             labelled("cell", 6, f"row {view.cell[0]}, col {view.cell[1]}"),
         ]
         rows.extend(labelled(key, 6, value) for key, value in view.details.items())
+        if view.error:
+            rows.append(labelled("error", 6, (view.error, "bold red")))
+            rows.extend(line((text, "dim")) for text in view.traceback.splitlines()[1:])
         rows.append(labelled("task", 6, view.task if view.task is not None else ("none seen yet", "dim")))
         if view.events:
             rows.append(line(("recent events", "bold")))
@@ -61,3 +66,9 @@ class Inspector(Panel):
             for stamp, ev in zip(stamps, reversed(view.events), strict=True):
                 rows.append(line((stamp.rjust(width), "cyan"), " ", describe_event(ev)))
         return lines(rows)
+
+
+def _ending(view: AgentView) -> str:
+    if view.error:
+        return "  (failed)"
+    return "  (ended)" if view.done else ""

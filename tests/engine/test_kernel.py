@@ -213,7 +213,8 @@ def test_awaiting_a_foreign_awaitable_fails_the_agent_clearly(engine: Engine, re
     engine.run()
     for agent in (a, b):
         assert isinstance(agent.error, TypeError)
-        assert "awaited something that is not an engine operation" in str(agent.error)
+        assert "awaited something foreign to the engine" in str(agent.error)
+        assert "ctx.sleep(seconds)" in str(agent.error)
         assert repr(agent.name) in str(agent.error)
     assert rec.rows("failed") == [("failed", 0.0, 0, "TypeError"), ("failed", 1.0, 1, "TypeError")]
 
