@@ -128,7 +128,7 @@ def stepped(spec: ParamSpec, value: Any, direction: int, *, none_as: int | None 
     Numbers move by ``spec.step`` (whole numbers by 1, others by a tenth of
     their order of magnitude); a choice or a flag cycles; a distribution
     scales by ``DISTRIBUTION_STEP``. ``none_as`` stands for an unset optional
-    number (a limit that is off). None: nothing to step.
+    number (a limit that is off) when lowering it. None: nothing to step.
     """
     if spec.choices:
         choices = list(spec.choices)
@@ -139,10 +139,10 @@ def stepped(spec: ParamSpec, value: Any, direction: int, *, none_as: int | None 
     if isinstance(value, Distribution):
         factor = DISTRIBUTION_STEP if direction > 0 else 1 / DISTRIBUTION_STEP
         return str(Distribution(value.kind, value.a * factor, value.b * factor))
-    if value is None:
-        value = none_as
-        if value is None:
+    if value is None:  # no limit: lowering starts from ``none_as``, raising has nothing to raise
+        if none_as is None or direction > 0:
             return None
+        value = none_as
     if isinstance(value, int):
         step = int(spec.step or 1)
         return str(_clamped(spec, value + direction * step))

@@ -179,3 +179,7 @@ def test_the_readme_live_parameters_sample_runs(capsys) -> None:
     start = section.index("```python\n") + len("```python\n")
     exec(compile(section[start : section.index("```", start)], "README live sample", "exec"), {})
     assert capsys.readouterr().out == "5: pause is now 2.5 s\n"
+
+
+def test_an_unset_limit_has_nothing_to_raise() -> None:
+    assert stepped(ParamSpec("limit", int | None, None, "", min=1), None, 1, none_as=500) is None
