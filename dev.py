@@ -2,6 +2,7 @@
 
     python3 dev.py run bottleneck --slots 20   # observatory with these arguments
     python3 dev.py test                        # lint, then the whole test suite
+                                               # (installs mosquitto with apt-get if missing)
 
 Each command first makes sure `.venv` exists and holds the project and its
 test dependencies, reinstalling when pyproject.toml changed.
@@ -10,6 +11,7 @@ test dependencies, reinstalling when pyproject.toml changed.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -35,6 +37,28 @@ def ensure_venv() -> None:
     STAMP.touch()
 
 
+# The MQTT tests run a private mosquitto (Debian's packages) and make TLS certificates with openssl.
+BROKER_PACKAGES = ("mosquitto", "mosquitto-clients", "openssl")
+BROKER_COMMANDS = ("mosquitto", "mosquitto_pub", "openssl")
+SBIN = "/usr/sbin:/usr/local/sbin"
+
+
+def ensure_broker() -> None:
+    """Install mosquitto for the MQTT tests when it is missing and apt-get can (as root)."""
+    path = os.environ.get("PATH", "") + os.pathsep + SBIN
+    if all(shutil.which(c, path=path) for c in BROKER_COMMANDS):
+        return
+    if not shutil.which("apt-get") or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print("mosquitto is missing and cannot be installed here; the MQTT tests will fail: "
+              "install " + " ".join(BROKER_PACKAGES), file=sys.stderr)
+        return
+    print("installing " + ", ".join(BROKER_PACKAGES) + " with apt-get ...", file=sys.stderr)
+    quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, **quiet)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *BROKER_PACKAGES],
+                   check=True, **quiet)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("run", "test", "observatory"):
         print(__doc__, file=sys.stderr)
@@ -42,6 +66,7 @@ def main(argv: list[str]) -> int:
     ensure_venv()
     command, rest = argv[0], argv[1:]
     if command == "test":
+        ensure_broker()
         lint = subprocess.run([str(BIN / "ruff"), "check", "."], cwd=ROOT)
         if lint.returncode:
             return lint.returncode

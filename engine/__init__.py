@@ -20,6 +20,7 @@ from engine.events import (
 from engine.kernel import Cancelled
 from engine.mailbox import TIMEOUT, MailboxStatistics, WouldBlock
 from engine.pacer import Pacer, PacerStatus
+from engine.tasks import TaskTimeout
 
 __all__ = [
     "TIMEOUT",
@@ -38,5 +39,6 @@ __all__ = [
     "TaskBlocked",
     "TaskFinished",
     "TaskStarted",
+    "TaskTimeout",
     "WouldBlock",
 ]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from engine.awaitables import DONE, PARK
 from engine.kernel import PARKED, RUNNING
 from engine.mailbox import TIMEOUT, Fanout, Mailbox, WouldBlock
-from engine.tasks import Task
+from engine.tasks import Task, TimedTask
 
 if TYPE_CHECKING:
     from engine.engine import Engine
@@ -108,8 +108,14 @@ class Agent:
             heappush(kernel._heap, (when, seq, self))
         return PARK
 
-    def task(self, name: str) -> Task:
-        """A governed task: ``async with ctx.task("work"): ...``."""
+    def task(self, name: str, timeout: float | None = None) -> Task:
+        """A governed task: ``async with ctx.task("work"): ...``.
+
+        With ``timeout`` (virtual seconds), a task that has not started by
+        then leaves its queue and raises ``TaskTimeout``; 0: start now or not at all.
+        """
+        if timeout is not None:
+            return self._timed_task(name, timeout)
         # Hot: Task.new, inlined.
         task = _new(Task)
         task.agent = self
@@ -119,15 +125,34 @@ class Agent:
         task.started = None
         return task
 
-    def work(self, name: str, duration: float = 0.0) -> Awaitable[None]:
+    def _timed_task(self, name: str, timeout: float) -> Task:
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+            raise ValueError(f"timeout {timeout!r} is not valid: use a number of seconds >= 0 or None")
+        task = _new(Task if timeout == _INF else TimedTask)
+        task.agent = self
+        task.name = name
+        task.i = 0
+        task.waiting_on = None
+        task.started = None
+        if timeout != _INF:
+            task.timeout = timeout
+        return task
+
+    def work(self, name: str, duration: float = 0.0, timeout: float | None = None) -> Awaitable[None]:
         """A governed task ``name`` that lasts ``duration`` virtual seconds, in one await.
 
-        The same events and timing as ``async with ctx.task(name): await
-        ctx.sleep(duration)``, with one Python frame instead of three. With
-        duration 0 there is no sleep, so it does not yield unless it must wait
-        for a constraint. While nothing governs or watches any task, it calls
-        no ``begin``/``finish``: its events are only counted, each when it happens (hot).
+        The same events and timing as ``async with ctx.task(name,
+        timeout=timeout): await ctx.sleep(duration)``, with one Python frame
+        instead of three (two more with a timeout). With duration 0 there is
+        no sleep, so it does not yield unless it must wait for a constraint.
+        While nothing governs or watches any task, a task without a timeout
+        calls no ``begin``/``finish``: its events are only counted, each when
+        it happens (hot).
         """
+        if timeout is not None:
+            if not duration >= 0:
+                raise ValueError(f"work duration {duration!r} is not valid: use a number of seconds >= 0")
+            return self._timed_work(self._timed_task(name, timeout), duration)
         governor = self._governor
         if governor.quiet:
             # Nothing governs or watches any task: its events are only counted.
@@ -159,6 +184,23 @@ class Agent:
         except BaseException as error:
             governor.interrupted(task, error)
             raise
+        governor.finish(task, "ok")
+
+    @types.coroutine
+    def _timed_work(self, task: Task, duration: float) -> Generator[None, None, None]:
+        """``_work`` for a task with a timeout: its wait is the timed task's own."""
+        yield from task.__aenter__()
+        governor = self._governor
+        if duration:
+            kernel = self._kernel
+            kernel.park_until(self, kernel.now + duration)
+            try:
+                yield
+            except GeneratorExit:  # the coroutine is being closed with its dead engine
+                raise
+            except BaseException as error:
+                governor.interrupted(task, error)
+                raise
         governor.finish(task, "ok")
 
     @types.coroutine

@@ -38,7 +38,10 @@ class TaskStarted(Event):
 
 @dataclass(slots=True)
 class TaskFinished(Event):
-    """A governed task ended: ``status`` is ok, failed or cancelled."""
+    """A governed task ended: ``status`` is ok, failed, cancelled or timeout.
+
+    A task that never started (cancelled or timed out while it waited) has ``duration`` 0.
+    """
 
     status: str
     duration: float

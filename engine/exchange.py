@@ -141,12 +141,24 @@ class SumPort(Port):
         if self.published:
             raise RuntimeError("publish twice in one round: gather the neighbours' values first")
         if value.__class__ is not int or not 0 <= value <= self.top:
-            raise ValueError(f"value {value!r} is not valid: use a whole number in 0 .. {self.top}")
+            raise ValueError(_bad_value(value, self.member, self.top))
         self.published = True
         pending = self.pending
         pending.append(value * self.span + self.positions[self.parity])  # value and position
         if len(pending) == 1:  # the first value since the last delivery
             self.deliver()
+
+
+def _bad_value(value: Any, member: int, top: int) -> str:
+    """Why a SumExchange refuses ``value``: it names the value, the member and what is allowed."""
+    kind = value.__class__.__name__
+    if kind == "bool":
+        why = "a bool, not a number: publish int(flag)"
+    elif kind == "int":
+        why = "out of range"
+    else:
+        why = f"a {kind}, not an int"
+    return f"SumExchange member {member} published {value!r} ({why}): it carries whole numbers in 0 .. {top}"
 
 
 def _reader(positions: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
@@ -215,6 +227,8 @@ class Exchange:
 
     def join(self, agent: Agent, member: int) -> Port:
         """Bind ``agent`` to member ``member`` and return its port."""
+        if isinstance(member, bool) or not isinstance(member, int) or not 0 <= member < len(self.ports):
+            raise ValueError(f"member {member!r} is not valid: members are 0 .. {len(self.ports) - 1}")
         port = self.ports[member]
         if port.agent is not None and port.agent is not agent:
             raise ValueError(f"member {member} already belongs to {port.agent!r}")

@@ -5,22 +5,17 @@ Copy this file to start your own scenario, then run it:
     observatory run examples/api_clients.py --rate 40 --headless --duration 30
 """
 
-import math
 from dataclasses import dataclass
 
-from engine import Agent, Engine, TaskBlocked, TaskFinished, TaskStarted
-from scenarios import Distribution, Scenario, State, World, param
-
-IDLE, THROTTLED, CALLING = 0, 1, 2  # indices into the legend below
+from engine import Agent, Engine
+from scenarios import Distribution, Scenario, State, TaskStateWorld, duration, param
 
 
 @dataclass(frozen=True)
 class Params:
     clients: int = param(200, help="Number of clients", min=1)
     rate: float = param(40.0, help="API calls allowed per virtual second", min=0.1)
-    pause: Distribution = param(  # noqa: RUF009
-        Distribution.parse("exp:2"), help="Pause between calls, in virtual seconds", parse=Distribution.parse
-    )
+    pause: Distribution = duration("exp:2", help="Pause between calls, in virtual seconds")
 
 
 async def client(ctx: Agent, pause: Distribution) -> None:
@@ -32,48 +27,28 @@ async def client(ctx: Agent, pause: Distribution) -> None:
             await ctx.sleep(0.05)
 
 
-class ApiWorld(World):
-    """One cell per client, coloured from the engine's task events."""
+# The cells: every client starts idle; these task events move it between the states.
+LEGEND = (
+    State("idle", (40, 60, 95), "between calls"),
+    State("throttled", (230, 160, 30), "waiting for the rate limit"),
+    State("calling", (255, 255, 255), "calling the API"),
+)
+ON = {"call blocked": "throttled", "call started": "calling", "call finished": "idle"}
 
-    legend = (
-        State("idle", (40, 60, 95), "between calls"),
-        State("throttled", (230, 160, 30), "waiting for the rate limit"),
-        State("calling", (255, 255, 255), "calling the API"),
-    )
 
-    def __init__(self, engine: Engine, params: Params) -> None:
-        cols = math.ceil(math.sqrt(params.clients))
-        super().__init__(engine, math.ceil(params.clients / cols), cols, used=params.clients)
-        self.calls = self.throttled = 0
-        engine.subscribe(TaskBlocked, self.on_blocked)
-        engine.subscribe(TaskStarted, self.on_started)
-        engine.subscribe(TaskFinished, self.on_finished)
-
-    def on_blocked(self, ev: TaskBlocked) -> None:
-        self.cells[ev.agent] = THROTTLED
-        self.throttled += 1
-
-    def on_started(self, ev: TaskStarted) -> None:
-        self.cells[ev.agent] = CALLING
-
-    def on_finished(self, ev: TaskFinished) -> None:
-        self.cells[ev.agent] = IDLE
-        self.calls += 1
+class ApiWorld(TaskStateWorld):
+    """The task-state world with this example's own metrics."""
 
     def metrics(self) -> dict[str, float]:
         now = self.engine.now
-        return {
-            "calls": self.calls,
-            "calls_per_s": self.calls / now if now else 0.0,
-            "throttled": self.throttled,
-        }
+        calls = sum(self.finished.values())  # every call that ended, whatever its status
+        return {"calls": calls, "calls_per_s": calls / now if now else 0.0, "throttled": self.queued}
 
 
 def build(engine: Engine, params: Params) -> ApiWorld:
     engine.rate_limit("task:call", params.rate, burst=1)
-    world = ApiWorld(engine, params)
-    for _ in range(params.clients):
-        engine.spawn(client, params.pause)
+    world = ApiWorld(engine, params.clients, LEGEND, ON, task="call")  # it measures the task "call"
+    world.spawn_agents(client, params.pause)
     return world
 
 

@@ -2,13 +2,13 @@
 
 One agent per cell of a torus. Each generation a cell tells its 8
 neighbours its state, waits until it has heard all 8 for that generation
-(through the engine's ``SumExchange``), then applies B3/S23 as a governed task
+(through the engine's ``SumExchange``), then applies the rule (``--rule``, any
+Life-like rule; by default the pattern file's, else B3/S23) as a governed task
 ``compute`` of ``--compute-time`` virtual seconds whose result counts when
-the task ends. A numpy Life runs
-beside it and judges every generation the agents complete
-(``scenarios.life.Validator``). Faults: ``--loss`` drops neighbour
-messages; a cell that has waited ``--patience`` for a neighbour carries on
-with the state it last heard from it.
+the task ends. A numpy automaton of the same rule runs beside it and judges
+every generation the agents complete (``scenarios.life.Validator``). Faults:
+``--loss`` drops neighbour messages; a cell that has waited ``--patience`` for
+a neighbour carries on with the state it last heard from it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from scenarios import patterns
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.life import Check, Validator
 from scenarios.live import LiveValues
-from scenarios.params import ParamError, param
+from scenarios.neighbours import grid_neighbours
+from scenarios.params import ParamError, limit_param, param
+from scenarios.rules import LIFE, Rule, parse_rule
 
 # Virtual seconds one compute task takes; a binary fraction, so times add up exactly.
 COMPUTE_TIME = 0.125
@@ -34,21 +36,6 @@ COMPUTE_TIME = 0.125
 _UNREPORTED = b"\x02"
 # Legend index of the first error state; below it, dead (0) and alive (1).
 _FIRST_ERROR = 2
-# (row, column) offsets of the 8 neighbours.
-NEIGHBOURHOOD = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
-
-
-def parse_limit(text: str) -> int | None:
-    """a whole number >= 1, or none for no limit"""
-    if text.strip().lower() in ("none", ""):
-        return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{text!r} is not valid: use a whole number >= 1, or leave --limit out for no limit")
-    return value
 
 
 def parse_pattern(text: str) -> str:
@@ -57,6 +44,11 @@ def parse_pattern(text: str) -> str:
     if text:
         patterns.load(text)  # a PatternError is a ValueError naming the file and line
     return text
+
+
+def parse_rule_option(text: str) -> str:
+    """a Life-like rule in B/S notation (B3/S23, b36/s23) or S/B digits (23/3), or one of life, highlife, seeds, day-and-night"""  # noqa: E501
+    return parse_rule(text).name if text.strip() else ""
 
 
 @dataclass
@@ -70,6 +62,11 @@ class ConwayParams:
         parse=parse_pattern,
         help="start from a pattern instead of a soup: a .rle or .cells file, or one of "
         + ", ".join(patterns.bundled_names()),
+    )
+    rule: str = param(
+        "",
+        parse=parse_rule_option,
+        help="the rule the cells follow (default: the pattern file's rule, else B3/S23)",
     )
     loss: float = param(
         0.0, min=0, max=1, help="probability that each neighbour message is lost", live=True, step=0.05
@@ -87,19 +84,21 @@ class ConwayParams:
         help="virtual seconds one compute task takes (0: pure Life, generations take no virtual time)",
     )
     # Optional[int], not int | None: the CLI names an option's metavar after the type's __name__.
-    limit: Optional[int] = param(  # noqa: UP045
-        None, parse=parse_limit, help="at most N compute tasks at once (timing only)", live=True
+    limit: Optional[int] = limit_param(  # noqa: UP045
+        "at most N compute tasks at once (timing only)", live=True
     )
     grid_out: str = param("", help="save the final grid to this .npy file (height x width, 1 = alive)")
 
     def validate(self) -> None:
         """Checks that need several parameters, or values given already typed."""
-        if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
-        ):
-            raise ParamError("limit", f"{self.limit!r} is not valid: use {parse_limit.__doc__}")
+        if self.rule:
+            try:
+                parse_rule(self.rule)
+            except ValueError as error:
+                raise ParamError("rule", str(error)) from None
         if self.pattern:
             initial_grid(self, None)
+            the_rule(self)
         folder = Path(self.grid_out).parent
         if self.grid_out and (Path(self.grid_out).is_dir() or not folder.is_dir()):
             raise ParamError(
@@ -109,7 +108,7 @@ class ConwayParams:
 
 
 async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
-    """One cell: tell the neighbours my state, hear theirs, apply B3/S23; repeat.
+    """One cell: tell the neighbours my state, hear theirs, apply the rule; repeat.
 
     Where nothing is lost the states travel through a ``SumExchange``: the
     rule needs only the count of live neighbours, so each state is added
@@ -124,6 +123,7 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     port = world.exchange.join(ctx, me)
     publish, gather, work = port.publish, port.gather, ctx.work
     pending, duration = world.pending, world.compute_time
+    next_states = world.next_states  # next_states[alive][live neighbours]
     for gen in range(1, world.generations + 1):
         if gen == world.lossy_from:  # ``set loss`` made messages lossy: mailboxes from here on
             await lossy_cell(ctx, world, targets, alive, start=gen - 1)
@@ -131,8 +131,8 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
         publish(alive)
         await gather()
         live = port.heard  # the sum of the neighbours' states
-        # The compute task: B3/S23 takes ``duration``; its result counts once the task is done.
-        new = 1 if live == 3 or (live == 2 and alive) else 0
+        # The compute task: the rule takes ``duration``; its result counts once the task is done.
+        new = next_states[alive][live]
         await work("compute", duration)
         alive = new
         # world.report(me, gen, alive), inlined: a call costs as much as the rest of it.
@@ -155,6 +155,7 @@ async def lossy_cell(
     """
     me, rng = ctx.id, ctx.random
     items = ctx.mailbox.items
+    next_states = world.next_states
     known = dict.fromkeys(targets, 0)  # last state heard from each neighbour; never heard = dead
     early: list[tuple[int, int, int]] = []
     for gen in range(start, world.generations):
@@ -180,7 +181,7 @@ async def lossy_cell(
             if world.compute_time:
                 await ctx.sleep(world.compute_time)
             live = sum(known.values())
-            alive = 1 if live == 3 or (live == 2 and alive) else 0
+            alive = next_states[alive][live]
         world.report(me, gen + 1, alive)
 
 
@@ -225,14 +226,16 @@ class ConwayWorld(World):
         # Lossless cells change to mailboxes at this generation (after ``set loss``); never by default.
         self.lossy_from = params.generations + 1
         self.limit = Limit("limit", "task:compute", params.limit)
-        self.validator = Validator(initial)
+        self.rule = the_rule(params)
+        self.next_states = self.rule.next_states()
+        self.validator = Validator(initial, self.rule)
         self.observed = self.validator.observed
         self.lost = 0  # neighbour messages dropped by --loss
         self.compute_time = params.compute_time
         self.lossy_early = 0  # lossy cells' messages that arrived while their receiver was behind
         # The lossless cells' neighbour exchange (lossy cells use mailboxes).
         self.exchange = (
-            None if params.loss else SumExchange(engine, neighbours(params.height, params.width).tolist())
+            None if params.loss else SumExchange(engine, grid_neighbours(params.height, params.width))
         )
         self.last_check: Check | None = None
         self.verdict = initial.astype(np.uint8).ravel()  # the last judged generation's cell codes
@@ -311,11 +314,15 @@ class ConwayWorld(World):
         """The share of the generations judged so far."""
         return self.validator.generation / self.generations
 
+    def title(self) -> str:
+        return self.rule.name
+
     def describe_progress(self) -> str:
         return f"{self.validator.generation} of {self.generations} generations"
 
     def metrics(self) -> dict[str, Any]:
         return {
+            "rule": self.rule.name,
             "generations": self.validator.generation,
             "population_final": int(self.population.values[-1]),
             "logic_errors": self.validator.logic_errors,
@@ -352,11 +359,20 @@ def initial_grid(params: ConwayParams, engine: Engine | None) -> np.ndarray:
     return (rng.random((params.height, params.width)) < params.density).astype(np.uint8)
 
 
-def neighbours(height: int, width: int) -> np.ndarray:
-    """Agent ids of each cell's 8 neighbours on the torus, shape (height * width, 8)."""
-    ids = np.arange(height * width).reshape(height, width)
-    rolled = [np.roll(ids, (-dr, -dc), axis=(0, 1)) for dr, dc in NEIGHBOURHOOD]
-    return np.stack(rolled, axis=-1).reshape(-1, 8)
+def the_rule(params: ConwayParams) -> Rule:
+    """``--rule``, else the rule the pattern file's header names, else B3/S23."""
+    if params.rule:
+        return parse_rule(params.rule)
+    header = patterns.load(params.pattern).rule if params.pattern else None
+    if header is None:
+        return LIFE
+    try:
+        return parse_rule(header)
+    except ValueError as error:
+        raise ParamError(
+            "pattern",
+            f"{params.pattern!r}: its header's {error}; or give --rule to run it under another rule",
+        ) from None
 
 
 def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
@@ -371,7 +387,7 @@ def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
     live.on("patience", lambda value: setattr(world, "patience", value))
     width = params.width
     for agent, (targets, alive) in enumerate(
-        zip(neighbours(params.height, width).tolist(), initial.ravel().tolist(), strict=True)
+        zip(grid_neighbours(params.height, width), initial.ravel().tolist(), strict=True)
     ):
         engine.spawn(cell, world, targets, alive, name=f"cell-{agent // width}-{agent % width}")
     return world

@@ -6,6 +6,9 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from scenarios.params import param
 
 FORMS = "uniform:A,B (0 <= A <= B), exp:MEAN (MEAN > 0) or const:X (X >= 0), finite numbers"
 
@@ -56,3 +59,11 @@ class Distribution:
         if self.kind == "uniform":
             return f"uniform:{self.a:g},{self.b:g}"
         return f"{self.kind}:{self.a:g}"
+
+
+def duration(default: str, *, help: str, live: bool = False) -> Any:
+    """Declare a scenario parameter that is a distribution of durations, e.g. ``"exp:0.5"``.
+
+    ``live=True``: ``set NAME VALUE`` may change it while the run goes (``scenarios.live``).
+    """
+    return param(Distribution.parse(default), help=help, parse=Distribution.parse, live=live)

@@ -33,32 +33,11 @@ import numpy as np
 from engine import TIMEOUT, Agent, Engine, TaskBlocked
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.live import LiveValues
-from scenarios.oscillators import (
-    NEIGHBOURHOODS,
-    glow_levels,
-    glow_palette,
-    order_parameter,
-    torus_neighbours,
-)
-from scenarios.params import ParamError, param
+from scenarios.neighbours import NEIGHBOURHOODS, grid_neighbours
+from scenarios.oscillators import glow_levels, glow_palette, order_parameter
+from scenarios.params import ParamError, limit_param, param
 
 TIE = 1e-9  # virtual seconds: nearer times are one instant (see the module docstring)
-
-LIMIT_FORM = "a whole number >= 1, or leave --limit out for no limit"
-
-
-def parse_limit(text: str) -> int | None:
-    """a whole number >= 1, or leave --limit out for no limit"""
-    cleaned = text.strip().lower()
-    if cleaned in ("", "none"):
-        return None
-    try:
-        value = int(cleaned)
-    except ValueError:
-        raise ValueError(f"{text!r} is not valid: use {LIMIT_FORM}") from None
-    if value < 1:
-        raise ValueError(f"{value} is out of range: use {LIMIT_FORM}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -83,14 +62,10 @@ class FirefliesParams:
     jitter: float = param(
         0.02, help="a new phase starts up to this many seconds early (seeded noise)", min=0.0
     )
-    limit: int | None = param(None, help="at most this many flash at once", parse=parse_limit, live=True)
+    limit: int | None = limit_param("at most this many flash at once", live=True)
 
     def validate(self) -> None:
-        """Checks that tie parameters together (and typed values that bypass parsing)."""
-        if self.limit is not None and (
-            isinstance(self.limit, bool) or not isinstance(self.limit, int) or self.limit < 1
-        ):
-            raise ParamError("limit", f"{self.limit!r} is out of range: use {LIMIT_FORM}")
+        """Checks that tie parameters together."""
         for name in ("flash", "refractory", "nudge", "jitter"):
             value = getattr(self, name)
             if value >= self.period:
@@ -164,7 +139,7 @@ class Swarm(World):
         super().__init__(engine, params.height, params.width)
         self.params = params
         self.live = LiveValues(engine, params)
-        self.neighbours = torus_neighbours(params.width, params.height, params.neighbourhood)
+        self.neighbours = grid_neighbours(params.height, params.width, params.neighbourhood)
         # Phase of agent i at time t is t - refs[i]; the agent writes it on every change.
         self.refs = engine.now - phases.astype(float)
         self.last_flash = np.full(phases.size, -np.inf)

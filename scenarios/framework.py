@@ -168,6 +168,10 @@ class World:
         """
         return {}
 
+    def title(self) -> str:
+        """A few words the grid's title shows after the scenario's name (conway: its rule)."""
+        return ""
+
     def describe_agent(self, agent: int) -> dict[str, str]:
         """What an inspector shows about one agent beyond id and name."""
         return {"state": self.legend[self.state[agent]].name if self.legend else "?"}

@@ -1,4 +1,4 @@
-"""Vectorised Game of Life on a torus, and the live validator of the conway scenario.
+"""Vectorised Life-like automata on a torus, and the live validator of the conway scenario.
 
 The agents compute Life one cell at a time by passing messages; this module
 computes it all at once with numpy, so every generation the agents complete
@@ -12,6 +12,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from scenarios.rules import LIFE, Rule
+
 
 class Cell(IntEnum):
     """What a cell of the screen shows: its state, or the error it is part of."""
@@ -24,20 +26,32 @@ class Cell(IntEnum):
     DRIFT_FN = 5  # dead, though the true trajectory from the initial grid is alive here
 
 
-def step(grid: np.ndarray) -> np.ndarray:
-    """One B3/S23 generation of a (height, width) 0/1 grid whose edges wrap."""
+def step(grid: np.ndarray, rule: Rule = LIFE) -> np.ndarray:
+    """One generation of ``rule`` (default B3/S23) on a (height, width) 0/1 grid whose edges wrap."""
     # The 3x3 block sum, self included, in two separable passes of two rolls each.
     rows = grid + np.roll(grid, 1, 0) + np.roll(grid, -1, 0)
     block = rows + np.roll(rows, 1, 1) + np.roll(rows, -1, 1)
-    # Born with 3 neighbours (block 3, dead); survives with 2 or 3 (block 3 or 4, alive).
-    return ((block == 3) | ((block == 4) & (grid == 1))).astype(np.uint8)
+    # A dead cell's block is its neighbour count n, a live one's n + 1: so block + 8 * state
+    # is n for a dead cell and 9 + n for a live one, the index into [born(n)..., survives(n)...].
+    return _flat_table(rule)[block + 8 * grid]
 
 
-def run(grid: np.ndarray, generations: int) -> np.ndarray:
-    """The grid after ``generations`` steps."""
+def _flat_table(rule: Rule) -> np.ndarray:
+    """``rule.table()`` as one row of 18: next states of dead cells by n, then of live ones."""
+    table = _TABLES.get(rule)
+    if table is None:
+        table = _TABLES[rule] = rule.table().ravel()
+    return table
+
+
+_TABLES: dict[Rule, np.ndarray] = {}
+
+
+def run(grid: np.ndarray, generations: int, rule: Rule = LIFE) -> np.ndarray:
+    """The grid after ``generations`` steps of ``rule``."""
     out = np.asarray(grid, dtype=np.uint8)
     for _ in range(generations):
-        out = step(out)
+        out = step(out, rule)
     return out
 
 
@@ -61,7 +75,8 @@ class Validator:
     initial grid (how far the run has wandered off, whatever the cause).
     """
 
-    def __init__(self, initial: np.ndarray) -> None:
+    def __init__(self, initial: np.ndarray, rule: Rule = LIFE) -> None:
+        self.rule = rule
         self.generation = 0
         self.true = np.array(initial, dtype=np.uint8)
         self.observed = self.true.copy()
@@ -71,8 +86,8 @@ class Validator:
     def check(self, observed: np.ndarray) -> Check:
         """Judge the next generation; generations must come in order."""
         observed = np.asarray(observed, dtype=np.uint8).reshape(self.true.shape)
-        predicted = step(self.observed)
-        self.true = step(self.true)
+        predicted = step(self.observed, self.rule)
+        self.true = step(self.true, self.rule)
         logic = observed != predicted
         drift = observed != self.true
         # A logic error shows as such even where the run has also drifted: it is the news.

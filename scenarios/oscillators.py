@@ -1,4 +1,4 @@
-"""Helpers for oscillator scenarios: torus neighbourhoods, phase coherence, glow colours.
+"""Helpers for oscillator scenarios: phase coherence, glow colours.
 
 Kept apart from the fireflies model so the maths can be checked against
 theory on its own (R of equal phases is 1, of evenly spread phases is 0).
@@ -7,26 +7,6 @@ theory on its own (R of equal phases is 1, of evenly spread phases is 0).
 from __future__ import annotations
 
 import numpy as np
-
-NEIGHBOURHOODS = ("moore", "von-neumann")
-
-_OFFSETS = {
-    "moore": ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)),
-    "von-neumann": ((-1, 0), (0, -1), (0, 1), (1, 0)),
-}
-
-
-def torus_neighbours(width: int, height: int, kind: str = "moore") -> list[tuple[int, ...]]:
-    """For each cell ``row * width + col``, the ids of its neighbours on a wrapped grid.
-
-    Neighbours come in a fixed order (row-major offsets) so runs are reproducible.
-    """
-    offsets = _OFFSETS[kind]
-    out = []
-    for row in range(height):
-        for col in range(width):
-            out.append(tuple(((row + dr) % height) * width + (col + dc) % width for dr, dc in offsets))
-    return out
 
 
 def order_parameter(phases: np.ndarray, period: float) -> float:

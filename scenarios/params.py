@@ -78,7 +78,7 @@ class ParamSpec:
         except ValueError as error:
             detail = str(error)
             if detail and self.parse is not None:
-                raise ParamError(self.name, detail) from None
+                raise ParamError(self.name, self._named(detail)) from None
             raise ParamError(self.name, f"{raw!r} is not valid: use {self.accepted()}") from None
         except Exception as error:  # a scenario's own parse failed some other way: still bad usage
             raise ParamError(
@@ -87,7 +87,17 @@ class ParamSpec:
         self.check(value)
         return value
 
+    def _named(self, detail: str) -> str:
+        """A limit's message names its own option, whatever the parameter is called."""
+        return detail.replace("--limit", self.option) if self.parse is parse_limit else detail
+
     def check(self, value: Any) -> None:
+        if self.parse is parse_limit:  # a limit given already typed: what its text would allow
+            try:
+                check_limit(value)
+            except ValueError as error:
+                raise ParamError(self.name, self._named(str(error))) from None
+            return
         if self.type in (int, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
                 raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
@@ -125,6 +135,41 @@ def param(
     meta = {"help": help, "min": min, "max": max, "choices": choices, "parse": parse}
     meta.update(live=live, step=step)
     return dataclasses.field(default=default, metadata={"observatory": meta})
+
+
+LIMIT_FORM = "a whole number >= 1, or leave --limit out for no limit"
+
+
+def parse_limit(text: str) -> int | None:
+    """a whole number >= 1, or leave --limit out for no limit"""
+    cleaned = text.strip().lower()
+    if cleaned in ("", "none"):
+        return None
+    try:
+        value = int(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not valid: use {LIMIT_FORM}") from None
+    check_limit(value)
+    return value
+
+
+def check_limit(value: Any) -> None:
+    """Refuse a limit that is neither None nor a whole number >= 1 (a bool is not a number)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{value!r} is not valid: use {LIMIT_FORM}")
+    if value < 1:
+        raise ValueError(f"{value} is out of range: use {LIMIT_FORM}")
+
+
+def limit_param(help: str, *, live: bool = False) -> Any:
+    """Declare the scenario's optional limit: None (no limit, the default) or a whole number >= 1.
+
+    Text goes through ``parse_limit``; a value given already typed is checked the same way.
+    ``live=True``: ``set NAME VALUE`` may change it while the run goes.
+    """
+    return param(None, help=help, parse=parse_limit, live=live)
 
 
 def specs(params_cls: type) -> list[ParamSpec]:

@@ -18,8 +18,6 @@ SUFFIXES = (".rle", ".cells")
 RLE_HEADER_FORM = "'x = WIDTH, y = HEIGHT' or 'x = WIDTH, y = HEIGHT, rule = B3/S23'"
 
 _HEADER = re.compile(r"^x\s*=\s*(\d+)\s*,\s*y\s*=\s*(\d+)\s*(?:,\s*rule\s*=\s*(\S+)\s*)?$", re.IGNORECASE)
-# B3/S23 as RLE headers write it: the B/S form and the older S/B digits form.
-_LIFE_RULES = ("b3/s23", "23/3")
 
 
 class PatternError(ValueError):
@@ -28,10 +26,15 @@ class PatternError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Pattern:
-    """A named rectangle of cells, shape (height, width), 1 = alive."""
+    """A named rectangle of cells, shape (height, width), 1 = alive.
+
+    ``rule`` is the rule an RLE header names, as written (None: no rule given);
+    conway parses it, so a pattern of any rule can still be read and placed.
+    """
 
     name: str
     cells: np.ndarray
+    rule: str | None = None
 
     @property
     def height(self) -> int:
@@ -135,23 +138,21 @@ def parse_rle(text: str, source: str = "pattern") -> Pattern:
         if line.startswith("#N") and line[2:].strip():
             name = line[2:].strip()
         if line and not line.startswith("#"):
-            width, height = _rle_header(line, f"{source}, line {index + 1}")
+            width, height, rule = _rle_header(line, f"{source}, line {index + 1}")
             cells = np.zeros((height, width), dtype=np.uint8)
             _rle_runs(lines, index + 1, cells, source)
-            return Pattern(name, cells)
+            return Pattern(name, cells, rule)
     raise PatternError(f"{source}: no header line; an RLE file starts with {RLE_HEADER_FORM}")
 
 
-def _rle_header(line: str, where: str) -> tuple[int, int]:
+def _rle_header(line: str, where: str) -> tuple[int, int, str | None]:
     match = _HEADER.match(line)
     if match is None:
         raise PatternError(f"{where}: expected the header {RLE_HEADER_FORM}, found {line[:40]!r}")
     width, height, rule = int(match.group(1)), int(match.group(2)), match.group(3)
     if width < 1 or height < 1:
         raise PatternError(f"{where}: the header's x and y must be at least 1")
-    if rule is not None and rule.lower() not in _LIFE_RULES:
-        raise PatternError(f"{where}: rule {rule!r} is not supported: conway runs B3/S23")
-    return width, height
+    return width, height, rule
 
 
 def _rle_runs(lines: list[str], start: int, cells: np.ndarray, source: str) -> None:

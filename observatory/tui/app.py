@@ -253,7 +253,8 @@ class ObservatoryApp(Steering, App[None]):
             self.remote.show_on(lambda text, level: self.notify(text, severity=level), each_refusal=False)  # type: ignore[arg-type]
         self.legend.set_states(self.failed.legend())
         rows, cols = self.world.shape
-        self.grid.border_title = f"{self.scenario.name}  {cols}×{rows}"  # width × height, as typed
+        title = "  ".join(part for part in (self.scenario.name, self.world.title(), f"{cols}×{rows}") if part)
+        self.grid.border_title = title  # width × height, as typed
         self.grid.focus()
         self._frame()
         self._update_panels()
@@ -303,6 +304,7 @@ class ObservatoryApp(Steering, App[None]):
             paused=status.paused,
             done=self.world.done,
             events=self.engine.events_emitted,
+            steps=self.engine.kernel.steps,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
             constraints=constraint_lines(self.engine),
             metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world)))
@@ -428,7 +430,11 @@ class ObservatoryApp(Steering, App[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(has_limit=self.world.limit is not None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The limit keys exist only for a scenario with a limit (the footer leaves them out)."""
+        return not (action == "limit" and self.world.limit is None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -438,10 +444,11 @@ class ObservatoryApp(Steering, App[None]):
         yield SystemCommand("Step", "Pause, then process one engine event (.)", self.action_step)
         yield SystemCommand("Faster", "Double the speed (+)", lambda: self.action_speed(2.0))
         yield SystemCommand("Slower", "Halve the speed (-)", lambda: self.action_speed(0.5))
-        yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
-        yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
-        yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
-        yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
+        if self.world.limit is not None:
+            yield SystemCommand("Raise limit", "The scenario's limit +1 (])", lambda: self.action_limit(1))
+            yield SystemCommand("Lower limit", "The scenario's limit -1 ([)", lambda: self.action_limit(-1))
+            yield SystemCommand("Raise limit by 10", "The limit +10 (})", lambda: self.action_limit(10))
+            yield SystemCommand("Lower limit by 10", "The limit -10 ({)", lambda: self.action_limit(-10))
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
         yield from self.steering_commands()

@@ -13,7 +13,7 @@ from observatory.tui.rows import line, lines
 
 HELP = (
     ("space", "pause / resume virtual time (the screen stays live)"),
-    (".", "pause, then process one engine event"),
+    (".", "pause, then take one engine step (one agent or timer resumed)"),
     ("+  -", "speed ×2 / ÷2"),
     ("]  [", "raise / lower the scenario's limit by 1, on the live engine"),
     ("}  {", "raise / lower the limit by 10"),
@@ -34,7 +34,7 @@ HELP = (
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys and what they do; any of escape, q or ? closes it."""
+    """Keys and what they do (the limit keys only for a scenario with a limit); escape, q or ? closes it."""
 
     DEFAULT_CSS = """
     HelpScreen {
@@ -55,9 +55,14 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "dismiss", "close", show=False),
     ]
 
+    def __init__(self, *, has_limit: bool = True) -> None:
+        super().__init__()
+        self.has_limit = has_limit
+
     def compose(self) -> ComposeResult:
-        width = max(len(key) for key, _ in HELP)
+        keys = [(key, what) for key, what in HELP if self.has_limit or "limit" not in what]
+        width = max(len(key) for key, _ in keys)
         rows = [line(("observatory keys", "bold")), line()]
-        rows.extend(line((key.ljust(width), "bold $accent"), "  ", what) for key, what in HELP)
+        rows.extend(line((key.ljust(width), "bold $accent"), "  ", what) for key, what in keys)
         rows.extend([line(), line(("escape closes this", "dim"))])
         yield Static(lines(rows))

@@ -16,7 +16,10 @@ class StatusInfo:
     """Everything the panel shows, gathered by the app once per panel update.
 
     ``fps`` and ``achieved`` are None when wall-clock figures are hidden
-    (deterministic screenshots).
+    (deterministic screenshots). ``events`` counts the engine's events (agents
+    and tasks starting and ending, constraint changes: what subscribers and
+    the inspector see); ``steps`` counts every resumption the kernel made
+    (agent wake-ups and timers, neighbour-exchange deliveries included).
     """
 
     scenario: str = ""
@@ -29,6 +32,7 @@ class StatusInfo:
     paused: bool = False
     done: bool = False
     events: int = 0
+    steps: int = 0
     limit: str = ""
     constraints: tuple[str, ...] = ()  # every live constraint, one line each
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -58,7 +62,7 @@ class StatusPanel(Panel):
         if info == self.info:
             return
         self.info = info
-        lines = 7 + len(info.metrics) + (1 if info.limit else 0) + len(info.constraints)
+        lines = 8 + len(info.metrics) + (1 if info.limit else 0) + len(info.constraints)
         # A layout only when the height changes; a repaint otherwise.
         self.refresh(layout=lines != self._lines)
         self._lines = lines
@@ -76,6 +80,7 @@ class StatusPanel(Panel):
             labelled("achieved", width, *self._achieved()),
             labelled("fps", width, "—" if info.fps is None else f"{info.fps:.0f}"),
             labelled("events", width, _number(info.events)),
+            labelled("steps", width, _number(info.steps)),
         ]
         if info.limit:
             rows.append(labelled("limit", width, (info.limit, "bold cyan")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -211,18 +212,39 @@ def test_a_sum_exchange_takes_whole_numbers_up_to_its_top(engine: Engine) -> Non
         SumExchange(engine, [[1], [0]], top=-1)
     exchange = SumExchange(engine, [[1], [0]], top=3)
     errors: list[str] = []
+    heard: list[tuple[int, int]] = []
 
     async def misuse(ctx) -> None:
         port = exchange.join(ctx, ctx.id)
-        for value in (4, -1, 1.0):
+        for value in (4, -1, 1.0, True, np.int64(2), "1"):  # (as in ``why`` below)
             try:
                 port.publish(value)
             except ValueError as error:
                 errors.append(str(error))
+        port.publish(3)  # a refused value changed nothing: the round goes on as usual
+        await port.gather()
+        heard.append((ctx.id, port.heard))
 
     engine.spawn(misuse)
+    engine.spawn(misuse)
     engine.run()
-    assert errors == [f"value {v} is not valid: use a whole number in 0 .. 3" for v in (4, -1, 1.0)]
+    why = [
+        (4, "out of range"),
+        (-1, "out of range"),
+        (1.0, "a float, not an int"),
+        (True, "a bool, not a number: publish int(flag)"),
+        (np.int64(2), "a int64, not an int"),
+        ("1", "a str, not an int"),
+    ]
+    expected = [
+        f"SumExchange member {m} published {v!r} ({w}): it carries whole numbers in 0 .. 3"
+        for m in (0, 1)
+        for v, w in why
+    ]
+    assert errors == expected
+    assert heard == [(0, 3), (1, 3)]
+    with pytest.raises(ValueError, match=r"member 2 is not valid: members are 0 \.\. 1"):
+        exchange.join(engine.agents[0], 2)
 
 
 @settings(max_examples=60, deadline=None)
@@ -259,3 +281,28 @@ def test_values_published_in_one_instant_are_delivered_together_at_its_end(engin
     # 2 publishes last, at 1.0, and already has its neighbours' values (delivered at 0 and 0.5).
     # 0 and 1 hear 2's value at the delivery closing 1.0: after the late agent, due at 1.0 already.
     assert order == [(2, 1.0, 3), (-1, 1.0, -1), (0, 1.0, 5), (1, 1.0, 4)]
+
+
+def test_members_that_publish_bools_each_fail_with_the_reason_not_silently(engine: Engine) -> None:
+    from engine import AgentFailed
+
+    exchange = SumExchange(engine, RING4)
+    failed: list[tuple[int, str]] = []
+    engine.subscribe(AgentFailed, lambda ev: failed.append((ev.agent, str(ev.error))))
+
+    async def cell(ctx) -> None:
+        port = exchange.join(ctx, ctx.id)
+        port.publish(ctx.id % 2 == 0)  # the classic slip: a comparison's bool, not 0 or 1
+        await port.gather()
+
+    for _ in range(4):
+        engine.spawn(cell)
+    engine.run()
+    assert failed == [
+        (
+            m,
+            f"SumExchange member {m} published {m % 2 == 0} (a bool, not a number: publish int(flag)): "
+            "it carries whole numbers in 0 .. 1",
+        )
+        for m in range(4)
+    ]

@@ -76,6 +76,7 @@ def test_random_soup_equals_numpy_life_after_100_generations() -> None:
     assert np.array_equal(world.observed, life.run(world.first, 100))
     metrics = world.metrics()
     assert metrics == {
+        "rule": "B3/S23",
         "generations": 100,
         "population_final": int(world.observed.sum()),
         "logic_errors": 0,
@@ -222,10 +223,14 @@ def test_golden_trace() -> None:
 
 
 def test_params_are_checked() -> None:
-    with pytest.raises(ParamError, match=r"--limit: '0' is not valid: use a whole number >= 1"):
+    with pytest.raises(ParamError, match=r"--limit: 0 is out of range: use a whole number >= 1"):
         parse_params(ConwayParams, {"limit": "0"})
-    with pytest.raises(ParamError, match=r"--limit: 0 is not valid"):
+    with pytest.raises(ParamError, match=r"--limit: 'four' is not valid: use a whole number >= 1"):
+        parse_params(ConwayParams, {"limit": "four"})
+    with pytest.raises(ParamError, match=r"--limit: 0 is out of range"):
         parse_params(ConwayParams, {"limit": 0})
+    with pytest.raises(ParamError, match=r"--limit: True is not valid"):
+        parse_params(ConwayParams, {"limit": True})
     assert parse_params(ConwayParams, {"limit": "4"}).limit == 4
     assert parse_params(ConwayParams, {}).limit is None
     assert parse_params(ConwayParams, {"limit": "none"}).limit is None

@@ -1,4 +1,4 @@
-"""Fireflies' building blocks: neighbourhoods, the order parameter, glow colours, parameters."""
+"""Fireflies' building blocks: the order parameter, glow colours, parameters."""
 
 from __future__ import annotations
 
@@ -8,21 +8,8 @@ import numpy as np
 import pytest
 
 from scenarios.fireflies import SCENARIO, FirefliesParams
-from scenarios.oscillators import glow_levels, glow_palette, order_parameter, torus_neighbours
+from scenarios.oscillators import glow_levels, glow_palette, order_parameter
 from scenarios.params import ParamError, parse_params
-
-
-@pytest.mark.parametrize(("kind", "count"), [("moore", 8), ("von-neumann", 4)])
-def test_torus_neighbours_are_distinct_symmetric_and_wrap(kind: str, count: int) -> None:
-    width, height = 5, 4
-    neighbours = torus_neighbours(width, height, kind)
-    assert len(neighbours) == width * height
-    for i, near in enumerate(neighbours):
-        assert len(set(near)) == count and i not in near
-        assert all(i in neighbours[j] for j in near)
-    # The top-left corner touches the opposite edges.
-    assert 1 in neighbours[0] and width - 1 in neighbours[0] and (height - 1) * width in neighbours[0]
-    assert ((height - 1) * width + width - 1 in neighbours[0]) == (kind == "moore")
 
 
 def test_order_parameter_matches_theory() -> None:

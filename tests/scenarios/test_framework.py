@@ -11,7 +11,7 @@ import pytest
 
 from engine import Engine
 from scenarios import Distribution, ParamError, Scenario, ScenarioError, State, World, param, parse_params
-from scenarios.params import as_dict, specs
+from scenarios.params import as_dict, check_limit, limit_param, parse_limit, specs
 from scenarios.registry import installed, load
 
 
@@ -129,3 +129,36 @@ def test_registry_loads_a_scenario_file(tmp_path: Path) -> None:
     assert isinstance(scenario, Scenario) and scenario.name == "tiny"
     with pytest.raises(ScenarioError, match="does not exist"):
         load(str(tmp_path / "missing.py"))
+
+
+@dataclass(frozen=True)
+class _Limited:
+    limit: int | None = limit_param("at most this many at once")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("7", 7), (" 12 ", 12), ("none", None), ("", None), (3, 3), (None, None)]
+)
+def test_a_limit_param_takes_a_whole_number_or_none(raw: object, expected: int | None) -> None:
+    assert parse_params(_Limited, {"limit": raw}).limit == expected
+    assert parse_params(_Limited, {}).limit is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("0", "--limit: 0 is out of range: use a whole number >= 1, or leave --limit out for no limit"),
+        ("-2", "--limit: -2 is out of range"),
+        ("many", "--limit: 'many' is not valid: use a whole number >= 1"),
+        ("2.5", "--limit: '2.5' is not valid"),
+        (0, "--limit: 0 is out of range"),
+        (True, "--limit: True is not valid"),
+        (2.0, "--limit: 2.0 is not valid"),
+    ],
+)
+def test_a_bad_limit_names_the_option_and_the_accepted_form(raw: object, message: str) -> None:
+    with pytest.raises(ParamError) as caught:
+        parse_params(_Limited, {"limit": raw})
+    assert str(caught.value) == message or str(caught.value).startswith(message)
+    with pytest.raises(ValueError, match=r"is out of range|is not valid"):
+        parse_limit(str(raw)) if isinstance(raw, str) else check_limit(raw)

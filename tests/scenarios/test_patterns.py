@@ -75,6 +75,10 @@ x = 5, y = 4, rule = B3/S23
     assert pattern.cells.tolist() == [[1, 1, 0, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 0], [1, 0, 1, 0, 1]]
     assert parse_rle("x=3,y=3\nbo$2bo$3o!").cells.tolist() == GLIDER.tolist()
     assert parse_rle("x = 3, y = 3, rule = 23/3\nbo$2bo$3o!").cells.tolist() == GLIDER.tolist()
+    # The header's rule is kept as written, whatever it is: conway decides what it can run.
+    assert parse_rle("x = 3, y = 3, rule = B36/S23\nbo$2bo$3o!").rule == "B36/S23"
+    assert parse_rle("x = 3, y = 3, rule = B2/S/C3\nbo!").rule == "B2/S/C3"
+    assert parse_rle("x=3,y=3\nbo$2bo$3o!").rule is None
 
 
 def test_cells_features() -> None:
@@ -91,7 +95,6 @@ def test_cells_features() -> None:
         ("#C only comments\n", "bad.rle: no header line"),
         ("x = 3\nbo!", r"bad.rle, line 1: expected the header"),
         ("#C\nx = 0, y = 2\n!", r"bad.rle, line 2: the header's x and y must be at least 1"),
-        ("x = 3, y = 3, rule = B36/S23\nbo!", r"line 1: rule 'B36/S23' is not supported"),
         ("x = 3, y = 3\nbo$2bo$\nobz!", r"bad.rle, line 3: unexpected 'z'"),
         ("x = 3, y = 2\nbo$\n4o!", r"bad.rle, line 3: row 2 is longer than the header's x = 3"),
         ("x = 3, y = 2\no$o$\no!", r"bad.rle, line 3: row 3 is beyond the header's y = 2"),
@@ -119,7 +122,14 @@ def test_malformed_cells_names_the_line(text: str, message: str) -> None:
 
 
 def test_bundled_patterns_are_the_well_known_ones() -> None:
-    assert patterns.bundled_names() == ["acorn", "blinker", "glider", "gosper-glider-gun", "r-pentomino"]
+    assert patterns.bundled_names() == [
+        "acorn",
+        "blinker",
+        "glider",
+        "gosper-glider-gun",
+        "r-pentomino",
+        "replicator",
+    ]
     assert patterns.load("glider").cells.tolist() == GLIDER.tolist()
     assert patterns.load("blinker").cells.tolist() == [[1, 1, 1]]
     assert patterns.load("R_Pentomino").cells.tolist() == [[0, 1, 1], [1, 1, 0], [0, 1, 0]]
