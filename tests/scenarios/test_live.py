@@ -17,6 +17,7 @@ LIVE = {
     "bottleneck": ["slots", "think", "service"],
     "fireflies": ["refractory", "nudge", "limit"],
     "conway": ["loss", "patience", "limit"],
+    "retry-storm": ["slots", "timeout", "jitter", "outage"],
 }
 
 
@@ -171,15 +172,27 @@ def test_an_unset_limit_steps_from_what_stands_for_it() -> None:
     assert stepped(ParamSpec("limit", int | None, None, "", min=1), None, -1, none_as=500) == "499"
 
 
-def test_the_readme_live_parameters_sample_runs(capsys) -> None:
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### Live parameters") :]
-    start = section.index("```python\n") + len("```python\n")
-    exec(compile(section[start : section.index("```", start)], "README live sample", "exec"), {})
-    assert capsys.readouterr().out == "5: pause is now 2.5 s\n"
-
-
 def test_an_unset_limit_has_nothing_to_raise() -> None:
     assert stepped(ParamSpec("limit", int | None, None, "", min=1), None, 1, none_as=500) is None
+
+
+def test_retry_storm_outage_started_by_hand_pauses_the_server_at_once() -> None:
+    engine, world = built("retry-storm", clients="200", outage="0")
+    engine.schedule(4.0, parse_command("set outage 2.5"))
+    engine.schedule(5.0, parse_command("set jitter full"))
+    engine.schedule(5.0, parse_command("set timeout 0.5"))
+    engine.run(until=12.0)
+    assert engine.constraint_log[-2:] == [
+        (4.0, "set", "pause", "task:call", "paused until 6.5"),
+        (6.5, "expired", "pause", "task:call", "paused until 6.5"),
+    ]
+    assert world.settings.jitter == "full" and world.settings.timeout == 0.5
+    assert world.outage_end == 6.5
+
+
+def test_retry_storm_outage_set_to_zero_before_it_is_due_calls_it_off() -> None:
+    engine, world = built("retry-storm", clients="50")
+    engine.schedule(1.0, parse_command("set outage 0"))
+    engine.run(until=15.0)
+    assert engine.constraint("task:call", "pause") is None and world.outage_end is None
+    assert not [row for row in engine.constraint_log if row[2] == "pause"]
