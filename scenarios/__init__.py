@@ -8,6 +8,7 @@ limit, ``duration`` for a distribution), ``Distribution`` and
 
 from scenarios.distributions import Distribution, duration
 from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.live import LiveValues
 from scenarios.neighbours import NEIGHBOURHOODS, grid_neighbours
 from scenarios.params import ParamError, limit_param, param, parse_limit, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -17,6 +18,7 @@ __all__ = [
     "NEIGHBOURHOODS",
     "Distribution",
     "Limit",
+    "LiveValues",
     "ParamError",
     "Scenario",
     "ScenarioError",

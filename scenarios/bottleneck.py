@@ -10,20 +10,15 @@ freed slot to the longest waiter, so the red (blocked) cells turn white
 from dataclasses import dataclass
 
 from engine import Agent, Engine
-from scenarios import Distribution, Limit, Scenario, State, TaskStateWorld, duration, param
-from scenarios.live import LiveValues
+from scenarios import Distribution, Limit, LiveValues, Scenario, State, TaskStateWorld, duration, param
 
 
 @dataclass(frozen=True)
 class BottleneckParams:
     agents: int = param(500, help="Number of agents", min=1, max=10_000_000)
     slots: int = param(20, help="How many work tasks may run at once", min=1, live=True)
-    think: Distribution = duration(
-        "uniform:0.5,1.5", help="Think time between tasks, in virtual seconds", live=True
-    )
-    service: Distribution = duration(
-        "uniform:0.1,0.3", help="Duration of one work task, in virtual seconds", live=True
-    )
+    think: Distribution = duration("uniform:0.5,1.5", help="Think time between tasks, in seconds", live=True)
+    service: Distribution = duration("uniform:0.1,0.3", help="How long one work task takes (s)", live=True)
 
 
 async def customer(ctx: Agent, live: LiveValues) -> None:
@@ -46,8 +41,7 @@ def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
     world = TaskStateWorld(engine, params.agents, legend, on, task="work", limit=limit)
     world.plot_completions("throughput /s")
     world.plot_state("blocked")
-    live = LiveValues(engine, params)  # set slots / think / service while it runs
-    live.limit("slots", limit)
+    live = LiveValues(engine, params, limits={"slots": limit})  # what `set NAME VALUE` changes
     world.spawn_agents(customer, live)
     return world
 

@@ -36,10 +36,11 @@ class LiveValues:
 
     ``values`` holds them as attributes (``live.values.nudge``), apart from
     the methods so that any parameter name fits. ``declared`` lists the live
-    parameters' specs in declaration order.
+    parameters' specs in declaration order. ``limits`` names parameters that are
+    a scope's concurrency limit (see ``limit``).
     """
 
-    def __init__(self, engine: Engine, params: Any) -> None:
+    def __init__(self, engine: Engine, params: Any, *, limits: dict[str, Limit] | None = None) -> None:
         self._engine = engine
         self._params = params
         self._reactions: dict[str, list[Callable[[Any], None]]] = {}
@@ -56,6 +57,8 @@ class LiveValues:
                     current=self._reader(spec.name),
                 )
             )
+        for name, limit in (limits or {}).items():
+            self.limit(name, limit)
 
     def on(self, name: str, react: Callable[[Any], None]) -> None:
         """Call ``react(value)`` after each change of ``name`` (the world reacting to it)."""
