@@ -4,17 +4,19 @@
 for one (by name or ``.py`` path) loads it and builds its command from its
 params dataclass, so a new scenario needs no CLI code. Option values arrive
 as text and go through ``ParamSpec.convert``, so every bad value gets our
-one-line message. Exit codes: 0 done, 1 runtime error, 2 bad usage,
-130 interrupted.
+one-line message. Every output path is checked before the world is built
+(``observatory.outputs``). Exit codes: 0 done, 1 the run failed, 2 bad
+usage, 130 / 143 / 129 interrupted by SIGINT / SIGTERM / SIGHUP.
 """
 
 from __future__ import annotations
 
+import gc
 import inspect
 import os
+import signal
 import sys
 import traceback
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -22,14 +24,17 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from observatory import metrics
+from observatory import artifacts, metrics
 from observatory.checks import ScenarioFault
 from observatory.failures import FailureLog, tell
-from observatory.headless import interrupt_flag, resolve_duration, run_headless
+from observatory.headless import resolve_duration, run_headless
+from observatory.memory import TooBig, check_memory
 from observatory.mqtt import control as mqtt_control
 from observatory.mqtt import session as mqtt_session
+from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteError, check_outputs
 from observatory.report import progress_bar, summary
 from observatory.scheduled import Scheduled, parse_scheduled
+from observatory.signals import BuildInterrupted, StopSignals
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, ParamSpec, parse_params, specs
 from scenarios.registry import ScenarioError, installed, load
@@ -199,25 +204,18 @@ def run_command(
     seed_value = _SEED.convert(seed)
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
-    out = _metrics_path(metrics_out)
     tui = not headless and sys.stdout.isatty()
     horizon = None if tui else resolve_duration(scenario, duration_value)
+    if metrics_out == "":
+        raise OutputError("--metrics-out", "''", "give a file path")
+    outputs = check_outputs([("--metrics-out", metrics_out), *artifacts.output_options(params)])
+    check_memory(scenario, params)
+    out = outputs.get("--metrics-out")
     # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
     remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
     if tui:
-        return _open_tui(scenario, params, seed_value, speed_value, out, remote, commands)
-    return _run_headless(scenario, params, seed_value, horizon, out, remote, speed_value, commands)
-
-
-def _metrics_path(text: str | None) -> Path | None:
-    if text is None:
-        return None
-    path = Path(text)
-    if not text or path.is_dir() or not (path.parent if str(path.parent) else Path(".")).is_dir():
-        raise ParamError(
-            "metrics_out", f"{text!r} is not valid: use a file path FILE.json in an existing directory"
-        )
-    return path
+        return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote, commands)
+    return _run_headless(scenario, params, seed_value, horizon, out, outputs, remote, speed_value, commands)
 
 
 def _open_tui(
@@ -225,49 +223,109 @@ def _open_tui(
     params: Any,
     seed: int,
     speed: float,
-    out: Path | None,
+    out: Output | None,
+    outputs: dict[str, Output],
     remote: Any = None,
     commands: list[Scheduled] | None = None,
 ) -> int:
     try:
-        from observatory.tui.app import run_tui
+        from observatory.tui.session import run_tui
     except ImportError as error:
         raise UsageProblem(
             f"the TUI is not available ({error}): run with --headless --duration SIM_SECONDS"
         ) from None
-    return run_tui(scenario, params, seed, speed, metrics_out=out, remote=remote, commands=commands or [])
+    try:
+        return run_tui(
+            scenario, params, seed, speed, metrics_out=out, outputs=outputs, remote=remote,
+            commands=commands or [],
+        )
+    except BuildInterrupted as stopped:
+        return _interrupted_build(stopped)
 
 
 def _run_headless(
-    scenario: Scenario, params: Any, seed: int, horizon: float | None, out: Path | None,
-    remote: Any = None, speed: float = 1.0, commands: list[Scheduled] | None = None,
+    scenario: Scenario,
+    params: Any,
+    seed: int,
+    horizon: float | None,
+    out: Output | None,
+    outputs: dict[str, Output],
+    remote: Any = None,
+    speed: float = 1.0,
+    commands: list[Scheduled] | None = None,
 ) -> int:
     err = Console(stderr=True)
-    with interrupt_flag() as stop:
+    failures: list[OutputWriteError] = []
+
+    def say_what_runs() -> None:
         if not err.is_terminal:
-            # No live bar in a log: say once what runs and how to stop it (Ctrl+C is handled from here on).
+            # No live bar in a log: say once, when the world is built, what runs and how to stop it.
             until = f"t = {horizon:g} virtual s" if horizon is not None else "its end"
             print(
                 f"{scenario.name}: running headless until {until} (Ctrl+C stops, keeps results)",
                 file=sys.stderr,
+                flush=True,
             )
-        with progress_bar(scenario.name, horizon, err) as update:
-            log = FailureLog()
-            if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
-                record = mqtt_session.run_headless_steered(
-                    remote, scenario, params, seed, horizon, speed, stop.is_set, update, err, log,
-                    commands=commands or [],
-                )
-            else:
-                record = run_headless(
-                    scenario, params, seed, horizon, progress=update, stop=stop.is_set, failures=log,
-                    commands=commands or [],
-                )
-    if out is not None:
-        metrics.write(record, out)  # first: the file matters more than the screen
-    Console().print(summary(record))
-    failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
-    return 130 if record["interrupted"] else failed
+
+    def say_stopping() -> None:
+        # From a signal handler: one os.write, never a buffered stream it may have interrupted.
+        os.write(2, b"\nobservatory: stopping; a second Ctrl+C stops at once, without files\n")
+
+    log = FailureLog()
+    with StopSignals(on_built=say_what_runs, on_request=say_stopping) as signals:
+        try:
+            with progress_bar(scenario.name, horizon, err) as update:
+                if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
+                    record = mqtt_session.run_headless_steered(
+                        remote, scenario, params, seed, horizon, speed, signals.stop, update, err, log,
+                        commands=commands or [],
+                    )
+                else:
+                    record = run_headless(
+                        scenario,
+                        params,
+                        seed,
+                        horizon,
+                        progress=update,
+                        stop=signals.stop,
+                        failures=log,
+                        outputs=outputs,
+                        commands=commands or [],
+                    )
+        except OutputsFailed as failed:
+            assert failed.record is not None
+            record, failures = failed.record, list(failed.failures)
+        except BuildInterrupted as stopped:
+            return _interrupted_build(stopped)
+        signals.finish()
+        # The finished world is garbage in reference cycles; leave it to the exit, not a
+        # full collection of a million objects between the stop and the exit.
+        gc.freeze()
+        if out is not None:
+            try:
+                metrics.write(record, out)  # first: the file matters more than the screen
+            except OutputWriteError as error:
+                failures.insert(0, error)
+        Console().print(summary(record))
+        failed = tell(record, log, sys.stderr)  # agent failures, a stall, a livelock: exit 1
+        if signals.stuck is not None:
+            _fail(f"stopped inside a running agent: {signals.stuck}")
+        for failure in failures:
+            _fail(str(failure))
+    if failures:
+        return 1
+    if record["interrupted"]:
+        return signals.exit_code or 130
+    return failed
+
+
+def _interrupted_build(stopped: BuildInterrupted) -> int:
+    """A stop signal during the build: nothing ran, no file is written; the exit code says which."""
+    _fail(f"interrupted ({signal.Signals(stopped.signum).name}) while building the world: nothing ran")
+    # Freeing a half-built world of a million agents takes seconds, and there is nothing to keep.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(128 + stopped.signum)
 
 
 def _fail(message: str) -> None:
@@ -279,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=argv, prog_name="observatory", standalone_mode=False)
-    except (ParamError, ScenarioError, UsageProblem) as error:
+    except (ParamError, ScenarioError, UsageProblem, OutputError, TooBig) as error:
         _fail(str(error))
         return 2
     except _CLICK_ERROR as error:

@@ -10,10 +10,7 @@ whether it was asked to stop.
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from time import perf_counter
 from typing import Any
 
@@ -22,6 +19,8 @@ from observatory import artifacts, metrics
 from observatory.checks import checked_world
 from observatory.collector import survivors_frozen
 from observatory.failures import FailureLog
+from observatory.memory import check_memory
+from observatory.outputs import Output, OutputsFailed, check_outputs
 from observatory.scheduled import Scheduled, parse_scheduled, schedule
 from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
@@ -44,6 +43,7 @@ def run_headless(
     stop: Callable[[], bool] | None = None,
     slice_steps: int = SLICE_STEPS,
     failures: FailureLog | None = None,
+    outputs: dict[str, Output] | None = None,
     commands: Sequence[str | Scheduled] = (),
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
@@ -55,10 +55,13 @@ def run_headless(
     ``progress(sim_time, fraction)`` is called after each slice; when
     ``stop()`` turns true (or on KeyboardInterrupt) the run ends early and the
     record says ``interrupted``. ``slice_steps`` bounds the engine steps
-    between those checks. Artifact files the parameters ask for are
-    written at the end either way. Agent failures go to ``failures`` (a
-    fresh FailureLog if None; pass one to report them) and into the record;
-    a stall or livelock ends the run with its line in ``run_error``.
+    between those checks. Agent failures go to ``failures`` (a fresh
+    FailureLog if None; pass one to report them) and into the record; a
+    stall or livelock ends the run with its line in ``run_error``. Artifact
+    files the parameters ask for (``*_out`` parameters, checked before the
+    world is built unless ``outputs`` holds them checked already) are
+    written at the end either way; if some cannot be, ``OutputsFailed``
+    carries the record.
     ``commands`` are scheduled outside commands, as ``"T:TEXT"`` texts (like
     ``--command``) or already read.
     """
@@ -67,11 +70,18 @@ def run_headless(
     if params is None or isinstance(params, Mapping):
         params = parse_params(scenario.params, params or {})
     horizon = resolve_duration(scenario, duration)
+    if outputs is None:
+        outputs = check_outputs(artifacts.output_options(params))
+    check_memory(scenario, params)
     texts = [c for c in commands if isinstance(c, str)]
     scheduled = [c for c in commands if not isinstance(c, str)] + parse_scheduled(texts, scenario, params)
     engine = Engine(seed)
     failures = (failures or FailureLog()).attach(engine)
-    world = checked_world(scenario, scenario.build(engine, params))
+    try:
+        world = checked_world(scenario, scenario.build(engine, params))
+    except Exception:
+        engine.close()  # a failed build leaves no unawaited coroutines behind
+        raise
     schedule(engine, scheduled)
     watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
@@ -97,7 +107,11 @@ def run_headless(
     try:
         record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
         record["run_error"] = watchdog.problem
-        artifacts.save(world, params)
+        try:
+            artifacts.save(world, params, outputs)
+        except OutputsFailed as failed:
+            failed.record = record
+            raise
     finally:
         engine.close()
     return record
@@ -127,27 +141,3 @@ def _fraction(
     if scenario.stops_itself and own is not None:
         return own
     return now / horizon if horizon else None
-
-
-@contextmanager
-def interrupt_flag() -> Iterator[threading.Event]:
-    """While active, Ctrl+C sets the returned flag instead of raising.
-
-    The run then stops at the next slice boundary with the engine in a
-    consistent state. A second Ctrl+C raises KeyboardInterrupt as usual.
-    """
-    flag = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        if flag.is_set():
-            raise KeyboardInterrupt
-        flag.set()
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGINT, previous)

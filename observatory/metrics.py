@@ -17,13 +17,13 @@ import numpy as np
 from engine import Engine
 from observatory.checks import check_states, metrics_of
 from observatory.failures import FailureLog
-from observatory.files import write_atomically
+from observatory.outputs import Output, write_output
 from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
 COMMON_KEYS = (
     "scenario", "seed", "params", "params_final", "sim_time", "wall_time", "events", "agents", "commands",
-    "limits_final",
+    "limits_final", "series",
 )
 
 
@@ -59,9 +59,11 @@ def collect(
     }
     check_states(scenario, world)
     for key, value in metrics_of(scenario, world).items():
-        if key in record:
+        if key in record or key == "series":
             raise ValueError(f"scenario {scenario.name!r} metric {key!r} clashes with a common key")
         record[key] = plain(value)
+    # Each series as [[time, value], ...]: at most SERIES_POINTS, thinned evenly (Series).
+    record["series"] = {s.name: plain(s.pairs()) for s in world.series()}
     return record
 
 
@@ -94,7 +96,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def write(record: dict[str, Any], path: str | Path) -> None:
-    """Write the record as JSON, atomically: readers see the old file or the whole new one."""
+def write(record: dict[str, Any], path: str | Path | Output) -> None:
+    """Write the record as JSON, safely (see ``observatory.outputs``): whole or not at all."""
     text = json.dumps(plain(record), indent=2, allow_nan=False) + "\n"
-    write_atomically(path, lambda out: out.write(text.encode("utf-8")))
+    write_output(path, lambda out: out.write(text.encode("utf-8")), "--metrics-out")

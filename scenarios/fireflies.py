@@ -52,15 +52,20 @@ class FirefliesParams:
         choices=NEIGHBOURHOODS,
     )
     period: float = param(5.0, help="seconds from flash to flash when nobody signals", min=0.1, max=3600)
-    flash: float = param(0.2, help="how long a flash lasts (a governed task 'flash')", min=0.0, max=3600)
+    # flash, refractory, nudge and jitter must each be below --period (checked in validate).
+    flash: float = param(
+        0.2, help="how long a flash lasts (a governed task 'flash'); below --period", min=0.0
+    )
     refractory: float = param(
-        1.0, help="seconds after a flash during which signals are ignored", min=0.0, live=True, step=0.1
+        1.0, help="seconds after a flash during which signals are ignored; below --period", min=0.0,
+        live=True, step=0.1,
     )
     nudge: float = param(
-        0.3, help="seconds a neighbour's flash advances the phase", min=0.0, live=True, step=0.05
+        0.3, help="seconds a neighbour's flash advances the phase; below --period", min=0.0,
+        live=True, step=0.05,
     )
     jitter: float = param(
-        0.02, help="a new phase starts up to this many seconds early (seeded noise)", min=0.0
+        0.02, help="a new phase starts up to this many seconds early (seeded noise); below --period", min=0.0
     )
     limit: int | None = limit_param("at most this many flash at once", live=True)
 
@@ -239,10 +244,20 @@ def build(engine: Engine, params: FirefliesParams) -> Swarm:
     return swarm
 
 
+# Memory per firefly at its peak, measured 6.8 kB on a 300 x 300 torus.
+FIREFLY_BYTES = 7_000
+
+
+def footprint(params: FirefliesParams) -> tuple[int, str]:
+    """The memory a run needs, roughly: it grows with the cells."""
+    return params.width * params.height * FIREFLY_BYTES, f"--width {params.width} --height {params.height}"
+
+
 SCENARIO = Scenario(
     name="fireflies",
     description="pulse-coupled fireflies fall into step; --limit N caps how many may flash at once",
     params=FirefliesParams,
     build=build,
     default_duration=300.0,
+    footprint=footprint,
 )

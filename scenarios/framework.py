@@ -29,17 +29,53 @@ class State:
     description: str = ""
 
 
+# Points a series keeps at most: long runs are thinned evenly, the first and latest kept.
+SERIES_POINTS = 4096
+
+
 @dataclass
 class Series:
-    """A metric sampled over virtual time, for plots and the metrics file."""
+    """A metric sampled over virtual time, for plots and the metrics file; bounded in length.
+
+    Every sample is appended, but only every ``stride``-th is kept (sample 0
+    always) plus the latest one as the last point: when ``capacity`` points
+    are kept, every other one is dropped and the stride doubles. So a series
+    holds at most ``capacity`` points, evenly spread over the whole run,
+    and ``values[-1]`` is always the latest sample.
+    """
 
     name: str
     times: list[float] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
+    capacity: int = SERIES_POINTS
+    stride: int = field(default=1, init=False)
+    _count: int = field(default=0, init=False, repr=False)
+    _provisional: bool = field(default=False, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._count = len(self.times)
 
     def append(self, time: float, value: float) -> None:
-        self.times.append(time)
-        self.values.append(value)
+        times, values = self.times, self.values
+        if self._provisional:  # the last point was only the latest sample, off the stride
+            times.pop()
+            values.pop()
+        times.append(time)
+        values.append(value)
+        self._provisional = self._count % self.stride != 0
+        self._count += 1
+        if not self._provisional and len(times) >= self.capacity:
+            del times[1::2], values[1::2]  # keeps samples 0, 2 * stride, 4 * stride ...
+            self.stride *= 2
+            if (self._count - 1) % self.stride:  # the latest sample was dropped: keep it as the end
+                times.append(time)
+                values.append(value)
+                self._provisional = True
+
+    @property
+    def samples(self) -> int:
+        """How many samples were appended (kept or not)."""
+        return self._count
 
     def pairs(self) -> list[list[float]]:
         return [[t, v] for t, v in zip(self.times, self.values, strict=True)]
@@ -183,6 +219,9 @@ class Scenario:
 
     ``stops_itself`` is True for scenarios whose world becomes ``done`` (such
     as conway's ``--generations``), so headless runs need no ``--duration``.
+    ``footprint(params)``, if given, estimates the memory a run needs:
+    ``(bytes, the options that set its size, as typed)``, so a run that
+    cannot fit is refused before it is built.
     """
 
     name: str
@@ -191,3 +230,4 @@ class Scenario:
     build: Callable[[Engine, Any], World]
     stops_itself: bool = False
     default_duration: float | None = None
+    footprint: Callable[[Any], tuple[int, str]] | None = None

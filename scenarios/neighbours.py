@@ -41,9 +41,17 @@ def grid_neighbours(rows: int, cols: int, kind: str = "moore", *, torus: bool = 
     ids = np.arange(rows * cols).reshape(rows, cols)
     if torus:
         rolled = [np.roll(ids, (-dr, -dc), axis=(0, 1)) for dr, dc in OFFSETS[kind]]
-        return np.stack(rolled, axis=-1).reshape(rows * cols, -1).tolist()
+        return rows_of(np.stack(rolled, axis=-1).reshape(rows * cols, -1))
     # A bounded grid: pad with -1 all round, read the offsets, then drop the padding.
     padded = np.pad(ids, 1, constant_values=-1)
     shifted = [padded[1 + dr : 1 + dr + rows, 1 + dc : 1 + dc + cols] for dr, dc in OFFSETS[kind]]
-    table = np.stack(shifted, axis=-1).reshape(rows * cols, -1).tolist()
+    table = rows_of(np.stack(shifted, axis=-1).reshape(rows * cols, -1))
     return [[n for n in row if n >= 0] for row in table]
+
+
+def rows_of(table: np.ndarray, chunk: int = 1 << 14) -> list[list[int]]:
+    """``table.tolist()``, a chunk of rows at a time: a million-cell build stays interruptible (Ctrl+C)."""
+    rows: list[list[int]] = []
+    for start in range(0, len(table), chunk):
+        rows.extend(table[start : start + chunk].tolist())
+    return rows

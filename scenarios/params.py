@@ -13,6 +13,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_type_hints
 
+# How much of a bad value an error message shows: a 100 kB value is not echoed whole.
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A value as an error message quotes it (``repr``), cut to ``SHOWN_CHARS`` characters."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[: SHOWN_CHARS - 15]}... ({len(str(value))} characters)"
+
 
 class ParamError(ValueError):
     """A parameter value is not acceptable; ``option`` is its CLI spelling."""
@@ -78,12 +89,13 @@ class ParamSpec:
         except ValueError as error:
             detail = str(error)
             if detail and self.parse is not None:
+                if isinstance(raw, str) and len(raw) > SHOWN_CHARS:  # the parser quoted it whole
+                    detail = detail.replace(repr(raw), shown(raw)).replace(raw, shown(raw))
                 raise ParamError(self.name, self._named(detail)) from None
-            raise ParamError(self.name, f"{raw!r} is not valid: use {self.accepted()}") from None
+            raise ParamError(self.name, f"{shown(raw)} is not valid: use {self.accepted()}") from None
         except Exception as error:  # a scenario's own parse failed some other way: still bad usage
-            raise ParamError(
-                self.name, f"{raw!r} is not valid ({type(error).__name__}: {error}): use {self.accepted()}"
-            ) from None
+            why = f"{type(error).__name__}: {error}"
+            raise ParamError(self.name, f"{shown(raw)} is not valid ({why}): use {self.accepted()}") from None
         self.check(value)
         return value
 
@@ -100,13 +112,13 @@ class ParamSpec:
             return
         if self.type in (int, float):
             if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-                raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+                raise ParamError(self.name, f"{shown(value)} is not valid: use {self.accepted()}")
             if self.type is int and not isinstance(value, int):
-                raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+                raise ParamError(self.name, f"{shown(value)} is not valid: use {self.accepted()}")
             if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-                raise ParamError(self.name, f"{value!r} is out of range: use {self.accepted()}")
+                raise ParamError(self.name, f"{shown(value)} is out of range: use {self.accepted()}")
         if self.choices and value not in self.choices:
-            raise ParamError(self.name, f"{value!r} is not valid: use {self.accepted()}")
+            raise ParamError(self.name, f"{shown(value)} is not valid: use {self.accepted()}")
 
 
 def _number(bound: float | None) -> str:

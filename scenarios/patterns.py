@@ -15,6 +15,8 @@ import numpy as np
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "patterns"
 SUFFIXES = (".rle", ".cells")
+# The largest side a pattern may have: conway's largest grid.
+MAX_SIDE = 4096
 RLE_HEADER_FORM = "'x = WIDTH, y = HEIGHT' or 'x = WIDTH, y = HEIGHT, rule = B3/S23'"
 
 _HEADER = re.compile(r"^x\s*=\s*(\d+)\s*,\s*y\s*=\s*(\d+)\s*(?:,\s*rule\s*=\s*(\S+)\s*)?$", re.IGNORECASE)
@@ -152,6 +154,11 @@ def _rle_header(line: str, where: str) -> tuple[int, int, str | None]:
     width, height, rule = int(match.group(1)), int(match.group(2)), match.group(3)
     if width < 1 or height < 1:
         raise PatternError(f"{where}: the header's x and y must be at least 1")
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise PatternError(
+            f"{where}: the header's x = {width}, y = {height} is larger than the largest grid: "
+            f"x and y go up to {MAX_SIDE}"
+        )
     return width, height, rule
 
 

@@ -48,6 +48,8 @@ def load(name_or_path: str) -> Scenario:
 
 def load_file(path: Path) -> Scenario:
     """Import a user's scenario file and return its SCENARIO."""
+    if path.is_dir():
+        raise ScenarioError(f"scenario file {str(path)!r} is a folder: give the path of a .py file")
     if not path.is_file():
         raise ScenarioError(f"scenario file {str(path)!r} does not exist")
     module_name = f"observatory_user_scenario_{abs(hash(str(path.resolve())))}"

@@ -20,6 +20,7 @@ from observatory.collector import survivors_frozen
 from observatory.failures import FailureLog
 from observatory.headless import Progress
 from observatory.mqtt.remote import POLL_BUDGET, Remote
+from observatory.outputs import OutputsFailed
 from observatory.scheduled import Scheduled, schedule
 from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
@@ -96,7 +97,11 @@ def run_paced(
         record = metrics.collect(scenario, params, seed, engine, world, wall_time, interrupted, failures)
         record["run_error"] = watchdog.problem
         record["mqtt_rejected"] = remote.rejected
-        artifacts.save(world, params)
+        try:
+            artifacts.save(world, params)
+        except OutputsFailed as failed:  # the caller still writes the metrics file
+            failed.record = record
+            raise
     finally:
         engine.close()
     return record

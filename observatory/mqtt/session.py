@@ -7,13 +7,9 @@ is spent. Credentials stay inside the link: no message repeats the URL.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
 import secrets
-import signal
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import typer
@@ -106,30 +102,16 @@ def run_headless_steered(
     remote.show_on(stderr_lines(console))
     reason = "ended"
     try:
-        with _terminate_flag() as terminated:
-            return run_paced(
-                scenario, params, seed, horizon, speed, remote, progress=progress,
-                stop=lambda: stop() or terminated.is_set(), failures=failures, commands=commands,
-            )
+        # The caller's StopSignals turns SIGINT, SIGTERM and SIGHUP into ``stop()``.
+        return run_paced(
+            scenario, params, seed, horizon, speed, remote, progress=progress, stop=stop, failures=failures,
+            commands=commands,
+        )
     except BaseException:
         reason = "failed"
         raise
     finally:
         remote.close(reason)
-
-
-@contextlib.contextmanager
-def _terminate_flag() -> Iterator[threading.Event]:
-    """While active, SIGTERM ends a steered run like Ctrl+C: at a slice boundary, results kept."""
-    flag = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield flag
-        return
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: flag.set())
-    try:
-        yield flag
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def stderr_lines(console: Any) -> Notify:

@@ -12,11 +12,9 @@ engine's interface, so the run's results never depend on the screen.
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
-from pathlib import Path
 from time import perf_counter
 from typing import Any, ClassVar
 
@@ -28,10 +26,9 @@ from textual.widgets import Footer
 
 from engine import Engine, Pacer
 from engine.commands import Command, CommandError
-from observatory import artifacts, metrics
 from observatory.checks import ScenarioFault, check_states, checked_world, metrics_of
 from observatory.collector import collect_and_freeze, survivors_frozen
-from observatory.failures import FailureLog, agent_traceback, one_line, tell
+from observatory.failures import FailureLog, agent_traceback, one_line
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.scheduled import Scheduled, schedule
 from observatory.tui.clock import FrameTicker
@@ -46,6 +43,7 @@ from observatory.tui.plot import Plot
 from observatory.tui.spans import SpanScreen
 from observatory.tui.status import StatusInfo, StatusPanel
 from observatory.tui.steering import Steering
+from observatory.tui.terminal import terminal_driver
 from observatory.tui.watch import AgentWatch
 from observatory.watchdog import Watchdog
 from scenarios import Scenario, World
@@ -109,8 +107,14 @@ class ObservatoryApp(Steering, App[None]):
         remote: Remote | None = None,
         commands: Sequence[Scheduled] = (),
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
+        # Engine slices run through this (``StopSignals.slice`` when run from the command line,
+        # so an agent that never yields can be interrupted); quit keys are reported to
+        # ``on_quit_key`` by the input thread as they arrive.
+        self.run_slice: Callable[..., Any] = _call
+        self.on_quit_key: Callable[[], None] | None = None
+        self.quit_when_mounted = False
         self.scenario = scenario
         self.scheduled = list(commands)  # --command: part of the run, so a restart has them too
         self.params = params
@@ -176,8 +180,9 @@ class ObservatoryApp(Steering, App[None]):
                 # When drawing is slow, frames are longer: the engine keeps its share of them.
                 last = now if self._last_frame is None else self._last_frame
                 interval = max(1 / self.frame_rate, now - last)
-                steps = self.pacer.advance(min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
-                self._watch_run(steps)
+                steps = self.run_slice(self.pacer.advance, min(MAX_ENGINE_BUDGET, ENGINE_SHARE * interval))
+                if steps is not None:  # None: the slice was interrupted in an agent that never yielded
+                    self._watch_run(steps)
             self._stale = True
         if self._stale:
             # While paused nothing moves unless a key changed the world: stay idle then.
@@ -262,6 +267,8 @@ class ObservatoryApp(Steering, App[None]):
         # Start-up objects live for the whole run: keep the collector from rescanning them,
         # and from rescanning whatever survives it (no pauses of a full collection mid-run).
         self._collector.enter_context(survivors_frozen(generation=1))
+        if self.quit_when_mounted:  # a stop signal came before the screen was up
+            self.exit()
 
     def on_unmount(self) -> None:
         self.ticker.stop()
@@ -377,7 +384,7 @@ class ObservatoryApp(Steering, App[None]):
         if not self.pacer.paused:
             self.pacer.pause()
             self._pace_frames()
-        self.pacer.step()
+        self.run_slice(self.pacer.step)
         self._stale = True
         self._frame()
         self._update_panels()
@@ -460,40 +467,8 @@ def scalar_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if isinstance(v, int | float | str)}
 
 
-def run_tui(
-    scenario: Scenario,
-    params: Any,
-    seed: int,
-    speed: float,
-    metrics_out: Path | None = None,
-    remote: Remote | None = None,
-    commands: Sequence[Scheduled] = (),
-) -> int:
-    """Open the TUI on a scenario run; returns the exit code when the user quits.
-
-    On the way out, however the app ends, the current run's metrics go to
-    ``metrics_out`` (if given) and the files its parameters ask for are saved.
-    Agent failures, a stall or a livelock are told on stderr then (exit code 1).
-    """
-    app = ObservatoryApp(scenario, params, seed, speed, remote=remote, commands=commands)
-    try:
-        app.run()
-    finally:
-        if remote is not None:
-            remote.close()
-        if metrics_out is not None:
-            wall = perf_counter() - app.run_started
-            record = metrics.collect(
-                scenario, params, app.seed, app.engine, app.world, wall, failures=app.failures
-            )
-            record["run_error"] = app.watchdog.problem
-            if remote is not None:
-                record["mqtt_rejected"] = remote.rejected
-            metrics.write(record, metrics_out)
-        artifacts.save(app.world, params)
-    if app.fault is not None:
-        raise app.fault
-    return tell({"run_error": app.watchdog.problem}, app.failures, sys.stderr)
+def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    return fn(*args)
 
 
 def _or_none(value: object) -> str:

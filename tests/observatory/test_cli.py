@@ -69,8 +69,11 @@ def test_scenario_help_lists_every_option_with_its_default(capsys: pytest.Captur
         (["--slot", "3"], "No such option: --slot"),
         (
             ["--metrics-out", "/no/such/dir/m.json"],
-            "--metrics-out: '/no/such/dir/m.json' is not valid: use a file",
+            "--metrics-out: /no/such/dir/m.json: folder /no/such/dir does not exist",
         ),
+        (["--metrics-out", ""], "--metrics-out: '': give a file path"),
+        (["--service", "u" * 100_000], "--service: 'uuuuuuuuu"),
+        (["--duration", "9" * 100_000], "--duration: '99999"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -78,6 +81,7 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     assert main(["run", "bottleneck", "--headless", "--duration", "1", *args]) == 2
     captured = capsys.readouterr()
+    assert len(captured.err) < 300  # a huge bad value is cut, not echoed whole
     assert captured.err.startswith(f"observatory: error: {message}")
     assert captured.err.count("\n") == 1 and captured.out == ""
 
@@ -120,23 +124,23 @@ def test_headless_run_writes_the_metrics_file(tmp_path: Path, capsys: pytest.Cap
 
 def test_a_terminal_opens_the_tui_with_the_parsed_run(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    fake = types.ModuleType("observatory.tui.app")
-    fake.run_tui = lambda scenario, params, seed, speed, metrics_out, remote=None, commands=(): calls.append(
-        (scenario.name, params, seed, speed, metrics_out)
+    fake = types.ModuleType("observatory.tui.session")
+    fake.run_tui = lambda scenario, params, seed, speed, metrics_out, outputs, remote=None, commands=(): (
+        calls.append((scenario.name, params, seed, speed, metrics_out))
     )
-    monkeypatch.setitem(sys.modules, "observatory.tui.app", fake)
+    monkeypatch.setitem(sys.modules, "observatory.tui.session", fake)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert main(["run", "bottleneck", "--slots", "7", "--seed", "3", "--speed", "2.5"]) == 0
     assert main(["run", "bottleneck", "--metrics-out", "m.json"]) == 0
     [(name, params, seed, speed, out), (*_, out2)] = calls
     assert (name, params.slots, params.agents, seed, speed, out) == ("bottleneck", 7, 500, 3, 2.5, None)
-    assert out2 == Path("m.json")
+    assert out2.path == "m.json" and out2.target == Path("m.json").resolve()
 
 
 def test_without_the_tui_a_terminal_run_says_what_to_do(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "observatory.tui.app", None)  # import fails
+    monkeypatch.setitem(sys.modules, "observatory.tui.session", None)  # import fails
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     assert main(["run", "bottleneck"]) == 2
     err = capsys.readouterr().err
@@ -275,3 +279,19 @@ def test_a_scenario_parameter_may_not_shadow_a_runner_option(
     assert capsys.readouterr().err == (
         "observatory: error: scenario 'countdown': parameter --seed clashes with a runner option\n"
     )
+
+
+def test_a_folder_given_as_the_scenario_is_called_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", f"{tmp_path}/", "--headless"]) == 2
+    assert capsys.readouterr().err == (
+        f"observatory: error: scenario file {str(tmp_path)!r} is a folder: give the path of a .py file\n"
+    )
+
+
+def test_fireflies_help_gives_the_real_bound_of_flash(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "fireflies", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "how long a flash lasts (a governed task 'flash'); below --period (a number >= 0)" in out
+    assert "3600" not in out.split("--flash", 1)[1].split("--refractory", 1)[0]

@@ -18,6 +18,7 @@ from observatory import metrics
 from observatory.headless import resolve_duration, run_headless
 from scenarios import ParamError, Scenario, State, World, param
 from scenarios.bottleneck import SCENARIO as BOTTLENECK
+from scenarios.framework import SERIES_POINTS
 
 BOTTLENECK_KEYS = {
     "completed": int,
@@ -35,6 +36,7 @@ COMMON_KEYS = {
     "wall_time": float,
     "events": int,
     "agents": int,
+    "series": dict,
     "commands": list,
     "limits_final": list,
 }
@@ -203,3 +205,14 @@ def test_metrics_file_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
 def test_plain_makes_values_json_ready() -> None:
     value = {"x": np.arange(3), 1: (np.float64(math.inf), np.bool_(True)), "s": "t"}
     assert metrics.plain(value) == {"x": [0, 1, 2], "1": [None, True], "s": "t"}
+
+
+def test_series_in_the_record_stay_bounded_and_end_at_the_last_sample() -> None:
+    record = run_headless("fireflies", {"width": 3, "height": 3}, seed=1, duration=20_000)
+    series = record["series"]
+    assert set(series) == {"R", "flashing"}
+    for points in series.values():
+        assert SERIES_POINTS // 2 <= len(points) <= SERIES_POINTS
+        assert points[0][0] == 0.0 and points[-1][0] == record["sim_time"] == 20_000.0
+    assert series["R"][-1][1] == record["order_parameter_final"]
+    assert record["order_parameter_series"] == series["R"]

@@ -184,13 +184,14 @@ def test_closing_the_tui_writes_the_metrics_of_the_run_on_screen(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from observatory.tui import app as tui_app
+    from observatory.tui.session import run_tui
 
     def quit_after_a_restart(app: tui_app.ObservatoryApp) -> None:
         app._build(5, 1.0, paused=True, run_to=3.0)  # as if 'n' had been pressed and time had run
 
     monkeypatch.setattr(tui_app.ObservatoryApp, "run", quit_after_a_restart)
     out = tmp_path / "m.json"
-    tui_app.run_tui(SCENARIO, defaults(), 1, 1.0, metrics_out=out)
+    assert run_tui(SCENARIO, defaults(), 1, 1.0, metrics_out=out) == 0
     record = json.loads(out.read_text())
     assert (record["scenario"], record["seed"], record["sim_time"]) == ("tiny", 5, 3.0)
     assert record["completed"] > 0

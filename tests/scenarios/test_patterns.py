@@ -95,6 +95,10 @@ def test_cells_features() -> None:
         ("#C only comments\n", "bad.rle: no header line"),
         ("x = 3\nbo!", r"bad.rle, line 1: expected the header"),
         ("#C\nx = 0, y = 2\n!", r"bad.rle, line 2: the header's x and y must be at least 1"),
+        (
+            "x = 99999999, y = 99999999\nbo!",
+            r"bad.rle, line 1: the header's x = 99999999, y = 99999999 is larger than the largest grid",
+        ),
         ("x = 3, y = 3\nbo$2bo$\nobz!", r"bad.rle, line 3: unexpected 'z'"),
         ("x = 3, y = 2\nbo$\n4o!", r"bad.rle, line 3: row 2 is longer than the header's x = 3"),
         ("x = 3, y = 2\no$o$\no!", r"bad.rle, line 3: row 3 is beyond the header's y = 2"),
