@@ -41,8 +41,7 @@ def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
     world = TaskStateWorld(engine, params.agents, legend, on, task="work", limit=limit)
     world.plot_completions("throughput /s")
     world.plot_state("blocked")
-    live = LiveValues(engine, params, limits={"slots": limit})  # what `set NAME VALUE` changes
-    world.spawn_agents(customer, live)
+    world.spawn_agents(customer, LiveValues(engine, params, limits={"slots": limit}))  # set NAME VALUE
     return world
 
 
