@@ -78,7 +78,7 @@ class Command:
                 if "burst" in a:
                     words.append(_number(a["burst"]))
             elif self.name == "clear" and "kind" in a:
-                words.append(a["kind"])
+                words.append(a["kind"].replace("_", "-"))  # as typed: rate-limit
             if "ttl" in a:
                 words.append(_number(a["ttl"]) if self.name == "pause" else f"ttl={_number(a['ttl'])}")
         return " ".join(words)
@@ -113,13 +113,15 @@ class LiveParameter:
     """A parameter that ``set`` may change while the run goes.
 
     ``convert`` turns the value's text into the value (raising ValueError with
-    a one-line message, as on the command line); ``apply`` makes the run use it.
+    a one-line message, as on the command line); ``apply`` makes the run use it;
+    ``current`` tells the value in force now (for panels and end-of-run records).
     """
 
     name: str
     convert: Callable[[str], Any]
     apply: Callable[[Any], None]
     help: str = ""
+    current: Callable[[], Any] | None = None
 
 
 def parse_command(text: str) -> Command:

@@ -38,6 +38,7 @@ from observatory.outputs import Output, OutputError, OutputsFailed, OutputWriteE
 from observatory.recording import make_recorders, recording_options
 from observatory.report import progress_bar, summary
 from observatory.runfile import RunFileError, RunWriter
+from observatory.scheduled import Scheduled, parse_scheduled
 from observatory.signals import BuildInterrupted, StopSignals
 from observatory.sweep.command import sweep_app
 from scenarios.framework import Scenario
@@ -64,7 +65,7 @@ _SPEED = ParamSpec("speed", float, 1.0, "Virtual seconds per wall second in the 
 _DURATION = ParamSpec("duration", float, None, "Virtual seconds to run headless", parse=_positive)
 _UNTIL = ParamSpec("until", float, None, "Virtual time to stop the replay at", parse=_positive)
 RUNNER_OPTIONS = (
-    "seed", "speed", "headless", "duration", "metrics_out", "events_out", "series_out", "record",
+    "seed", "speed", "headless", "duration", "metrics_out", "events_out", "series_out", "record", "command",
 )
 
 
@@ -222,6 +223,16 @@ def _runner_options(scenario: Scenario) -> list[inspect.Parameter]:
                 None, "--record", metavar="FILE.jsonl", help="Record the run (commands, branches) for replay"
             ),
         ),
+        (
+            "command",
+            list[str] | None,
+            typer.Option(
+                None,
+                "--command",
+                metavar="T:TEXT",
+                help="Apply a command at virtual time T, e.g. '30:pause task:work 5' (repeatable)",
+            ),
+        ),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -239,10 +250,12 @@ def run_command(
     events_out: str | None = None,
     series_out: str | None = None,
     record: str | None = None,
+    command: list[str] | None = None,
     mqtt: Any = None,
 ) -> int:
     """Validate everything, then run in the TUI or headless; returns the exit code."""
     params = parse_params(scenario.params, values)
+    commands = parse_scheduled(command or (), scenario, params)
     seed_value = _SEED.convert(seed)
     speed_value = _SPEED.convert(speed)
     duration_value = None if duration is None else _DURATION.convert(duration)
@@ -270,10 +283,11 @@ def run_command(
     writer = runfile.recorder(outputs.get("--record"), scenario, params, seed_value)
     try:
         if tui:
-            return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote, writer)
+            return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote, writer,
+                             commands=commands)
         return _run_headless(
             scenario, params, seed_value, horizon, out, outputs, remote, speed_value, writer,
-            recorders=recorders,
+            recorders=recorders, commands=commands,
         )
     finally:
         if writer is not None:
@@ -290,6 +304,7 @@ def _open_tui(
     remote: Any = None,
     writer: RunWriter | None = None,
     replay: Any = None,
+    commands: list[Scheduled] | None = None,
 ) -> int:
     try:
         from observatory.tui.session import run_tui
@@ -300,7 +315,8 @@ def _open_tui(
     extra = {k: v for k, v in (("recorder", writer), ("replay", replay)) if v is not None}
     try:
         return run_tui(
-            scenario, params, seed, speed, metrics_out=out, outputs=outputs, remote=remote, **extra
+            scenario, params, seed, speed, metrics_out=out, outputs=outputs, remote=remote,
+            commands=commands or [], **extra
         )
     except BuildInterrupted as stopped:
         return _interrupted_build(stopped)
@@ -316,7 +332,7 @@ def _run_headless(
     remote: Any = None,
     speed: float = 1.0,
     writer: RunWriter | None = None,
-    commands: Sequence[AppliedCommand] = (),
+    commands: Sequence[AppliedCommand | Scheduled] = (),
     expect: dict[str, Any] | None = None,
     recorders: list[Any] | None = None,
 ) -> int:
@@ -343,7 +359,8 @@ def _run_headless(
             with progress_bar(scenario.name, horizon, err) as update:
                 if remote is not None:  # paced at --speed, so it can be steered (see observatory.mqtt)
                     record = mqtt_session.run_headless_steered(
-                        remote, scenario, params, seed, horizon, speed, signals.stop, update, err, log
+                        remote, scenario, params, seed, horizon, speed, signals.stop, update, err, log,
+                        commands=commands or [],
                     )
                 else:
                     record = run_headless(

@@ -22,6 +22,7 @@ from observatory.failures import FailureLog
 from observatory.gc_policy import survivors_frozen
 from observatory.memory import check_memory
 from observatory.outputs import Output, OutputsFailed, check_outputs
+from observatory.scheduled import Scheduled, parse_scheduled, schedule
 from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario, World
 from scenarios.params import ParamError, parse_params
@@ -45,7 +46,7 @@ def run_headless(
     failures: FailureLog | None = None,
     outputs: dict[str, Output] | None = None,
     recorders: Sequence[Recorder] = (),
-    commands: Sequence[AppliedCommand] = (),
+    commands: Sequence[str | Scheduled | AppliedCommand] = (),
     on_command: Callable[[AppliedCommand], None] | None = None,
 ) -> dict[str, Any]:
     """Run one scenario to its end and return its metrics record.
@@ -66,8 +67,10 @@ def run_headless(
     (``--events-out``, ``--series-out``): each is started before the world
     is built, told after each slice, and finished after the run. If some
     artifact cannot be written, ``OutputsFailed`` carries the record.
-    ``commands`` (a replayed record's) are applied at their virtual times;
-    ``on_command`` sees each command as it is applied (a run file's writer).
+    ``commands`` are outside commands applied at their virtual times:
+    ``"T:TEXT"`` texts (like ``--command``), or already read (a replayed
+    record's); ``on_command`` sees each command as it is applied (a run
+    file's writer).
     """
     if isinstance(scenario, str):
         scenario = load(scenario)
@@ -77,6 +80,8 @@ def run_headless(
     if outputs is None:
         outputs = check_outputs(artifacts.output_options(params))
     check_memory(scenario, params)
+    texts = [c for c in commands if isinstance(c, str)]
+    scheduled = [c for c in commands if not isinstance(c, str)] + parse_scheduled(texts, scenario, params)
     engine = Engine(seed)
     failures = (failures or FailureLog()).attach(engine)
     for recorder in recorders:
@@ -90,8 +95,7 @@ def run_headless(
         raise
     if on_command is not None:
         engine.watch_commands(on_command)
-    for applied in commands:
-        engine.schedule(applied.time, applied.command)
+    schedule(engine, scheduled)
     watchdog = Watchdog(scenario, engine, world)
     started = perf_counter()
     interrupted = False

@@ -22,8 +22,8 @@ from scenarios.framework import Scenario, World
 from scenarios.params import as_dict
 
 COMMON_KEYS = (
-    "scenario", "seed", "params", "sim_time", "wall_time", "events", "agents", "commands", "limits_final",
-    "series",
+    "scenario", "seed", "params", "params_final", "sim_time", "wall_time", "events", "agents", "commands",
+    "limits_final", "series",
 )
 
 
@@ -45,6 +45,7 @@ def collect(
         "scenario": scenario.name,
         "seed": seed,
         "params": as_dict(params),
+        "params_final": params_final(params, engine),
         "sim_time": engine.now,
         "wall_time": wall_time,
         "events": engine.events_emitted,
@@ -64,6 +65,20 @@ def collect(
     # Each series as [[time, value], ...]: at most SERIES_POINTS, thinned evenly (Series).
     record["series"] = {s.name: plain(s.pairs()) for s in world.series()}
     return record
+
+
+def params_final(params: Any, engine: Engine) -> dict[str, Any]:
+    """Every parameter's value in force at the end: ``params``, with the live ones as ``set`` left them.
+
+    ``params`` stays what the run started with (with the seed and ``commands``
+    it describes the run); this says where the live parameters ended up.
+    """
+    values = as_dict(params)
+    for name, live in engine.live_parameters.items():
+        if live.current is not None and name in values:
+            value = live.current()
+            values[name] = value if isinstance(value, bool | int | float | str | type(None)) else str(value)
+    return values
 
 
 def plain(value: Any) -> Any:

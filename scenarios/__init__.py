@@ -14,6 +14,7 @@ lists their parameters with ``scenarios.params.specs``.
 
 from scenarios.distributions import Distribution, duration
 from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.live import LiveValues
 from scenarios.neighbours import NEIGHBOURHOODS, grid_neighbours
 from scenarios.params import ParamError, limit_param, param, parse_limit, parse_params
 from scenarios.queueing import QUEUE_THEORY
@@ -24,6 +25,7 @@ __all__ = [
     "QUEUE_THEORY",
     "Distribution",
     "Limit",
+    "LiveValues",
     "ParamError",
     "Scenario",
     "Series",

@@ -10,24 +10,24 @@ freed slot to the longest waiter, so the red (blocked) cells turn white
 from dataclasses import dataclass
 
 from engine import Agent, Engine
-from scenarios import QUEUE_THEORY, Distribution, Limit, Scenario, State, TaskStateWorld, duration, param
+from scenarios import Distribution, Limit, LiveValues, Scenario, State, TaskStateWorld, duration, param
+from scenarios.queueing import QUEUE_THEORY
 
 
 @dataclass(frozen=True)
 class BottleneckParams:
     agents: int = param(500, help="Number of agents", min=1, max=10_000_000)
-    slots: int = param(20, help="How many work tasks may run at once", min=1)
-    think: Distribution = duration("uniform:0.5,1.5", help="Think time between tasks, in virtual seconds")
-    service: Distribution = duration("uniform:0.1,0.3", help="Duration of one work task, in virtual seconds")
+    slots: int = param(20, help="How many work tasks may run at once", min=1, live=True)
+    think: Distribution = duration("uniform:0.5,1.5", help="Think time between tasks, in seconds", live=True)
+    service: Distribution = duration("uniform:0.1,0.3", help="How long one work task takes (s)", live=True)
 
 
-async def customer(ctx: Agent, think: Distribution, service: Distribution) -> None:
-    """Think, then work under the slot limit, forever."""
-    think_time, service_time = think.sampler(ctx.random), service.sampler(ctx.random)
+async def customer(ctx: Agent, live: LiveValues) -> None:
+    """Think, then work under the slot limit, forever; times drawn from the live distributions."""
+    think_time, service_time = live.sampler("think", ctx.random), live.sampler("service", ctx.random)
     while True:
         await ctx.sleep(think_time())
-        async with ctx.task("work"):
-            await ctx.sleep(service_time())
+        await ctx.work("work", service_time())
 
 
 def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
@@ -41,7 +41,7 @@ def build(engine: Engine, params: BottleneckParams) -> TaskStateWorld:
     world = TaskStateWorld(engine, params.agents, legend, on, task="work", limit=limit)
     world.plot_completions("throughput /s")
     world.plot_state("blocked")
-    world.spawn_agents(customer, params.think, params.service)
+    world.spawn_agents(customer, LiveValues(engine, params, limits={"slots": limit}))  # set NAME VALUE
     return world
 
 

@@ -13,6 +13,7 @@ a neighbour carries on with the state it last heard from it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -23,6 +24,7 @@ from engine.exchange import SumExchange
 from scenarios import patterns
 from scenarios.framework import Limit, Scenario, Series, State, World
 from scenarios.life import Check, Validator
+from scenarios.live import LiveValues
 from scenarios.neighbours import grid_neighbours
 from scenarios.params import ParamError, limit_param, param
 from scenarios.rules import LIFE, Rule, parse_rule
@@ -65,9 +67,15 @@ class ConwayParams:
         parse=parse_rule_option,
         help="the rule the cells follow (default: the pattern file's rule, else B3/S23)",
     )
-    loss: float = param(0.0, min=0, max=1, help="probability that each neighbour message is lost")
+    loss: float = param(
+        0.0, min=0, max=1, help="probability that each neighbour message is lost", live=True, step=0.05
+    )
     patience: float = param(
-        1.0, min=0, help="with --loss: virtual seconds a cell waits before using last known states"
+        1.0,
+        min=0,
+        help="with --loss: virtual seconds a cell waits before using last known states",
+        live=True,
+        step=0.25,
     )
     compute_time: float = param(
         COMPUTE_TIME,
@@ -75,7 +83,9 @@ class ConwayParams:
         help="virtual seconds one compute task takes (0: pure Life, generations take no virtual time)",
     )
     # Optional[int], not int | None: the CLI names an option's metavar after the type's __name__.
-    limit: Optional[int] = limit_param("at most N compute tasks at once (timing only)")  # noqa: UP045
+    limit: Optional[int] = limit_param(  # noqa: UP045
+        "at most N compute tasks at once (timing only)", live=True
+    )
     grid_out: str = param("", help="save the final grid to this .npy file (height x width, 1 = alive)")
 
     def validate(self) -> None:
@@ -109,6 +119,9 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
     pending, duration = world.pending, world.compute_time
     next_states = world.next_states  # next_states[alive][live neighbours]
     for gen in range(1, world.generations + 1):
+        if gen == world.lossy_from:  # ``set loss`` made messages lossy: mailboxes from here on
+            await lossy_cell(ctx, world, targets, alive, start=gen - 1)
+            return
         publish(alive)
         await gather()
         live = port.heard  # the sum of the neighbours' states
@@ -124,20 +137,30 @@ async def cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -
             world.judge(gen)
 
 
-async def lossy_cell(ctx: Agent, world: ConwayWorld, targets: list[int], alive: int) -> None:
-    """A cell whose messages may be lost: it waits ``patience`` at most, then uses what it knows."""
-    me, rng, loss, patience = ctx.id, ctx.random, world.loss, world.patience
+async def lossy_cell(
+    ctx: Agent, world: ConwayWorld, targets: list[int], alive: int, start: int = 0
+) -> None:
+    """A cell whose messages may be lost: it waits ``patience`` at most, then uses what it knows.
+
+    ``loss`` and ``patience`` are read each generation (both are live). A cell
+    that switches here from the exchange (``start`` > 0, after ``set loss``)
+    sends its first generation whole and waits for all of it, so it knows
+    every neighbour's state before messages start to get lost.
+    """
+    me, rng = ctx.id, ctx.random
     items = ctx.mailbox.items
     next_states = world.next_states
     known = dict.fromkeys(targets, 0)  # last state heard from each neighbour; never heard = dead
     early: list[tuple[int, int, int]] = []
-    for gen in range(world.generations):
-        kept = [t for t in targets if rng.random() >= loss]
+    for gen in range(start, world.generations):
+        whole = gen == start > 0
+        loss = 0.0 if whole else world.loss
+        kept = [t for t in targets if rng.random() >= loss] if loss else targets
         world.lost += len(targets) - len(kept)
         ctx.broadcast(kept, (gen, alive, me))
         backlog, early = early, []
         heard = _hear(backlog, gen, known, early)
-        deadline = ctx.now + patience
+        deadline = math.inf if whole else ctx.now + world.patience
         while heard < 8:
             remaining = deadline - ctx.now
             # Even with no patience left, messages sent at this very instant still count.
@@ -194,6 +217,8 @@ class ConwayWorld(World):
         self.generations = params.generations
         self.loss = params.loss
         self.patience = params.patience
+        # Lossless cells change to mailboxes at this generation (after ``set loss``); never by default.
+        self.lossy_from = params.generations + 1
         self.limit = Limit("limit", "task:compute", params.limit)
         self.rule = the_rule(params)
         self.next_states = self.rule.next_states()
@@ -215,6 +240,22 @@ class ConwayWorld(World):
         self.population = Series("population", [0.0], [float(population)])
         self.logic = Series("logic errors", [0.0], [0.0])
         self.drift = Series("drift errors", [0.0], [0.0])
+
+    def set_loss(self, loss: float) -> None:
+        """``set loss``: cells read it each generation; lossless cells change to mailboxes first.
+
+        They change at the first generation no cell has begun (the exchange
+        and mailboxes cannot mix within one generation); setting 0 again
+        before then calls the change off.
+        """
+        self.loss = loss
+        if self.exchange is None:
+            return
+        first_free = max(self.pending, default=self.validator.generation) + 2
+        if loss and self.lossy_from > self.generations:
+            self.lossy_from = first_free
+        elif not loss and self.lossy_from >= first_free:
+            self.lossy_from = self.generations + 1
 
     def report(self, agent: int, gen: int, alive: int) -> None:
         """An agent computed its state for generation ``gen`` (lossless cells inline this)."""
@@ -334,6 +375,10 @@ def build(engine: Engine, params: ConwayParams) -> ConwayWorld:
     world = ConwayWorld(engine, params, initial)
     if params.limit is not None:
         world.limit.set(engine, params.limit)
+    live = LiveValues(engine, params)
+    live.limit("limit", world.limit)
+    live.on("loss", world.set_loss)
+    live.on("patience", lambda value: setattr(world, "patience", value))
     width = params.width
     for agent, (targets, alive) in enumerate(
         zip(grid_neighbours(params.height, width), initial.ravel().tolist(), strict=True)

@@ -61,6 +61,9 @@ class Distribution:
         return f"{self.kind}:{self.a:g}"
 
 
-def duration(default: str, *, help: str) -> Any:
-    """Declare a scenario parameter that is a distribution of durations, e.g. ``"exp:0.5"``."""
-    return param(Distribution.parse(default), help=help, parse=Distribution.parse)
+def duration(default: str, *, help: str, live: bool = False) -> Any:
+    """Declare a scenario parameter that is a distribution of durations, e.g. ``"exp:0.5"``.
+
+    ``live=True``: ``set NAME VALUE`` may change it while the run goes (``scenarios.live``).
+    """
+    return param(Distribution.parse(default), help=help, parse=Distribution.parse, live=live)

@@ -32,6 +32,7 @@ import numpy as np
 
 from engine import TIMEOUT, Agent, Engine, TaskBlocked
 from scenarios.framework import Limit, Scenario, Series, State, World
+from scenarios.live import LiveValues
 from scenarios.neighbours import NEIGHBOURHOODS, grid_neighbours
 from scenarios.oscillators import glow_levels, glow_palette, order_parameter
 from scenarios.params import ParamError, limit_param, param
@@ -56,13 +57,17 @@ class FirefliesParams:
         0.2, help="how long a flash lasts (a governed task 'flash'); below --period", min=0.0
     )
     refractory: float = param(
-        1.0, help="seconds after a flash during which signals are ignored; below --period", min=0.0
+        1.0, help="seconds after a flash during which signals are ignored; below --period", min=0.0,
+        live=True, step=0.1,
     )
-    nudge: float = param(0.3, help="seconds a neighbour's flash advances the phase; below --period", min=0.0)
+    nudge: float = param(
+        0.3, help="seconds a neighbour's flash advances the phase; below --period", min=0.0,
+        live=True, step=0.05,
+    )
     jitter: float = param(
         0.02, help="a new phase starts up to this many seconds early (seeded noise); below --period", min=0.0
     )
-    limit: int | None = limit_param("at most this many flash at once")
+    limit: int | None = limit_param("at most this many flash at once", live=True)
 
     def validate(self) -> None:
         """Checks that tie parameters together."""
@@ -78,13 +83,14 @@ class FirefliesParams:
 async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
     """One oscillator: charge until its clock or its neighbours say flash, then flash."""
     i = ctx.id
-    p = swarm.params
-    period, refractory, nudge, flash, jitter = p.period, p.refractory, p.nudge, p.flash, p.jitter
+    p, live = swarm.params, swarm.live.values
+    period, flash, jitter = p.period, p.flash, p.jitter
     # Tie rules (module docstring): a phase within TIE of the period has reached it; a
     # signal within TIE of the end of the refractory time is outside it.
     tie = TIE
-    refractory -= tie
-    deaf = refractory  # this phase's refractory time, measured from ref
+    # This phase's refractory time, measured from ref. Live values: the nudge in force
+    # when a signal counts, the refractory time in force when the phase starts.
+    deaf = live.refractory - tie
     uniform = ctx.random.random
     neighbours = swarm.neighbours[i]
     refs = swarm.refs
@@ -102,7 +108,7 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
             if signal is TIMEOUT:
                 break
             if signal - ref >= deaf:
-                ref -= nudge
+                ref -= live.nudge
                 refs[i] = ref
             wait = ref + period - ctx.now
         async with ctx.task("flash"):
@@ -111,7 +117,7 @@ async def firefly(ctx: Agent, swarm: Swarm, ref: float) -> None:
             refs[i] = ref
             # The signals of its own avalanche (sent at this instant) never count, even
             # with no refractory time: which of them come after the flash is scheduling.
-            deaf = max(refractory, now - ref + tie)
+            deaf = max(live.refractory - tie, now - ref + tie)
             swarm.flashed(i, now)
             ctx.broadcast(neighbours, now)
             await ctx.sleep(flash)
@@ -137,6 +143,7 @@ class Swarm(World):
     def __init__(self, engine: Engine, params: FirefliesParams, phases: np.ndarray) -> None:
         super().__init__(engine, params.height, params.width)
         self.params = params
+        self.live = LiveValues(engine, params)
         self.neighbours = grid_neighbours(params.height, params.width, params.neighbourhood)
         # Phase of agent i at time t is t - refs[i]; the agent writes it on every change.
         self.refs = engine.now - phases.astype(float)
@@ -194,7 +201,7 @@ class Swarm(World):
         """Bright while flashing, an afterglow fading in virtual time, red when blocked."""
         p = self.params
         age = self.engine.now - self.last_flash
-        level = glow_levels(age, p.flash, max(p.refractory, p.flash), GLOW_LEVELS)
+        level = glow_levels(age, p.flash, max(self.live.values.refractory, p.flash), GLOW_LEVELS)
         rgb = self._glow_palette[level]
         rgb[self.state == BLOCKED] = self.legend[BLOCKED].color
         return rgb.reshape(*self.shape, 3)
@@ -230,6 +237,7 @@ def build(engine: Engine, params: FirefliesParams) -> Swarm:
     swarm.limit = Limit(label="limit", scope="task:flash", value=None)
     if params.limit is not None:
         swarm.limit.set(engine, params.limit)
+    swarm.live.limit("limit", swarm.limit)
     for agent in range(count):
         engine.spawn(firefly, swarm, float(swarm.refs[agent]), name=f"firefly-{agent}")
     engine.call_every(params.period / SAMPLES_PER_PERIOD, swarm.sample, start=engine.now)

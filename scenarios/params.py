@@ -46,6 +46,8 @@ class ParamSpec:
     max: float | None = None
     choices: tuple[str, ...] | None = None
     parse: Callable[[str], Any] | None = None
+    live: bool = False
+    step: float | None = None
 
     @property
     def option(self) -> str:
@@ -134,9 +136,16 @@ def param(
     max: float | None = None,
     choices: tuple[str, ...] | None = None,
     parse: Callable[[str], Any] | None = None,
+    live: bool = False,
+    step: float | None = None,
 ) -> Any:
-    """Declare a scenario parameter as a dataclass field."""
+    """Declare a scenario parameter as a dataclass field.
+
+    ``live=True``: ``set NAME VALUE`` may change it while the run goes (see
+    ``scenarios.live``); ``step`` is how far the controls panel's arrows move it.
+    """
     meta = {"help": help, "min": min, "max": max, "choices": choices, "parse": parse}
+    meta.update(live=live, step=step)
     return dataclasses.field(default=default, metadata={"observatory": meta})
 
 
@@ -166,12 +175,13 @@ def check_limit(value: Any) -> None:
         raise ValueError(f"{value} is out of range: use {LIMIT_FORM}")
 
 
-def limit_param(help: str) -> Any:
+def limit_param(help: str, *, live: bool = False) -> Any:
     """Declare the scenario's optional limit: None (no limit, the default) or a whole number >= 1.
 
     Text goes through ``parse_limit``; a value given already typed is checked the same way.
+    ``live=True``: ``set NAME VALUE`` may change it while the run goes.
     """
-    return param(None, help=help, parse=parse_limit)
+    return param(None, help=help, parse=parse_limit, live=live)
 
 
 def specs(params_cls: type) -> list[ParamSpec]:
@@ -185,7 +195,8 @@ def specs(params_cls: type) -> list[ParamSpec]:
 
 
 def _limits(meta: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: meta.get(k) for k in ("min", "max", "choices", "parse")}
+    found = {k: meta.get(k) for k in ("min", "max", "choices", "parse", "step")}
+    return {**found, "live": bool(meta.get("live", False))}
 
 
 def parse_params(params_cls: type, values: Mapping[str, Any]) -> Any:

@@ -14,19 +14,22 @@ meanwhile times out. Retries of requests that failed together come back
 together, a wave per retry, each wave too big for the server; with jitter the
 waves spread out and the backlog drains.
 
-Agents read their settings from ``world.settings`` at each use, so a setting
-changed while the run goes on applies from the next request or retry.
+Agents read their settings from ``world.settings`` (the run's ``LiveValues``)
+at each use, so ``set jitter full``, ``set timeout 2`` or ``set slots 40``
+applies from the next request or retry, and ``set outage 5`` takes the server
+down for 5 virtual seconds at once (an outage started by hand).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from engine import Agent, Engine, TaskTimeout
 from scenarios.distributions import Distribution, duration
 from scenarios.framework import Limit, Scenario, State
+from scenarios.live import LiveValues
 from scenarios.params import param
 from scenarios.task_states import TaskStateWorld
 
@@ -38,24 +41,19 @@ QUIET = 1.0  # recovered: this many virtual seconds without a timeout
 @dataclass(frozen=True)
 class RetryStormParams:
     clients: int = param(1000, help="Number of clients", min=1, max=10_000_000)
-    slots: int = param(20, help="Requests the server serves at once", min=1)
+    slots: int = param(20, help="Requests the server serves at once", min=1, live=True)
     service: Distribution = duration("exp:0.1", help="Time to serve one request, in virtual seconds")
-    timeout: float = param(1.0, help="Seconds a request waits for a slot before it times out", min=0.0)
+    timeout: float = param(
+        1.0, help="Seconds a request waits for a slot before it times out", min=0.0, live=True, step=0.25
+    )
     backoff: float = param(0.25, help="Backoff before the first retry, doubling with each retry", min=0.0)
     cap: float = param(8.0, help="The longest backoff, in virtual seconds", min=0.0)
-    jitter: str = param("none", help="How a backoff is randomised", choices=JITTERS)
+    jitter: str = param("none", help="How a backoff is randomised", choices=JITTERS, live=True)
     retries: int = param(6, help="Retries before a client gives up on a request", min=0, max=1000)
     think: Distribution = duration("exp:6", help="Time between a client's requests, in virtual seconds")
-    outage: float = param(3.0, help="Seconds the server is down (0: no outage)", min=0.0)
+    # Live: ``set outage S`` starts an outage of S seconds at once (and sets the one still due).
+    outage: float = param(3.0, help="Seconds the server is down (0: no outage)", min=0.0, live=True)
     outage_at: float = param(10.0, help="Virtual time the outage starts", min=0.0)
-
-
-class Settings:
-    """The values agents read at each use; a plain mutable copy of the parameters."""
-
-    def __init__(self, params: RetryStormParams) -> None:
-        for f in fields(params):
-            setattr(self, f.name, getattr(params, f.name))
 
 
 def backoff(settings: Any, retry: int, previous: float, uniform: Any) -> float:
@@ -111,7 +109,11 @@ class StormWorld(TaskStateWorld):
         super().__init__(
             engine, params.clients, legend, on, task="call", limit=limit, sample_every=SAMPLE_EVERY
         )
-        self.settings = Settings(params)
+        # The values agents read at each use; jitter, timeout and slots are live, and outage starts one.
+        live = LiveValues(engine, params)
+        live.limit("slots", limit)
+        live.on("outage", self._outage_by_hand)
+        self.settings = live.values
         self.gave_up = 0
         self.latency_sum = 0.0
         self.outage_end: float | None = None
@@ -121,13 +123,21 @@ class StormWorld(TaskStateWorld):
         self.plot("sent_per_s", self._sent_rate)
         self.plot_waiting()
         if params.outage > 0:
-            engine.call_at(params.outage_at, lambda: self.start_outage(self.settings.outage))
+            engine.call_at(params.outage_at, self._outage_due)
 
     def start_outage(self, seconds: float) -> None:
         """The server stops serving for ``seconds``: a pause on its task with a TTL."""
         self.engine.pause("task:call", ttl=seconds)
         self.outage_end = self.quiet_since = self.engine.now + seconds
         self.recovered_at = None
+
+    def _outage_due(self) -> None:
+        if self.settings.outage > 0:  # ``set outage 0`` before then calls it off
+            self.start_outage(self.settings.outage)
+
+    def _outage_by_hand(self, seconds: float) -> None:
+        if seconds > 0:
+            self.start_outage(seconds)
 
     # -- what the clients report -------------------------------------------------------
 

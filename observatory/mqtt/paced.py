@@ -10,7 +10,7 @@ only on the seed and the logged commands, never on the pacing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import Engine
@@ -21,6 +21,7 @@ from observatory.gc_policy import survivors_frozen
 from observatory.headless import Progress
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.outputs import OutputsFailed
+from observatory.scheduled import Scheduled, schedule
 from observatory.watchdog import Watchdog
 from scenarios.framework import Scenario
 
@@ -42,14 +43,17 @@ def run_paced(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     failures: FailureLog | None = None,
+    commands: Sequence[Scheduled] = (),
 ) -> dict[str, Any]:
     """Run until ``horizon`` (or the world's end) at ``speed``; returns the metrics record.
 
-    Agent failures, stalls and livelocks are watched as in ``run_headless``.
+    Agent failures, stalls and livelocks are watched as in ``run_headless``;
+    ``commands`` (``--command``) are scheduled on the fresh world.
     """
     engine = Engine(seed)
     failures = (failures or FailureLog()).attach(engine)
     world = checked_world(scenario, scenario.build(engine, params))
+    schedule(engine, commands)
     watchdog = Watchdog(scenario, engine, world)
     remote.attach(engine, world, speed)
     started = perf = time.perf_counter()

@@ -94,7 +94,7 @@ class _OptionError(ParamError):
 
 def run_headless_steered(
     remote: Remote, scenario: Any, params: Any, seed: int, horizon: float | None, speed: float,
-    stop: Any, progress: Any, console: Any, failures: Any = None,
+    stop: Any, progress: Any, console: Any, failures: Any = None, commands: Any = (),
 ) -> dict[str, Any]:
     """A headless run paced at ``speed`` and steered over MQTT; the link is closed at the end."""
     from observatory.mqtt.paced import run_paced
@@ -105,6 +105,7 @@ def run_headless_steered(
         # The caller's StopSignals turns SIGINT, SIGTERM and SIGHUP into ``stop()``.
         return run_paced(
             scenario, params, seed, horizon, speed, remote, progress=progress, stop=stop, failures=failures,
+            commands=commands,
         )
     except BaseException:
         reason = "failed"

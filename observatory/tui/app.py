@@ -13,7 +13,7 @@ engine's interface, so the run's results never depend on the screen.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from time import perf_counter
 from typing import Any, ClassVar
@@ -33,9 +33,11 @@ from observatory.gc_policy import collect_and_freeze, survivors_frozen
 from observatory.history import History
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.rewind import Line
+from observatory.scheduled import Scheduled, schedule
 from observatory.tui.branch_list import BranchList
 from observatory.tui.clock import FrameTicker
 from observatory.tui.compare import CompareScreen
+from observatory.tui.control_room import constraint_lines, paused_scopes
 from observatory.tui.failed import FailedCells
 from observatory.tui.feed import TerminalFeed
 from observatory.tui.grid import GridView
@@ -45,6 +47,7 @@ from observatory.tui.legend import Legend
 from observatory.tui.plot import MIN_PERIOD, Plot
 from observatory.tui.rewinder import Rewinder
 from observatory.tui.status import StatusInfo, StatusPanel
+from observatory.tui.steering import Steering
 from observatory.tui.terminal import terminal_driver
 from observatory.tui.textual_private import missing
 from observatory.tui.timeline import Timeline
@@ -66,7 +69,7 @@ SETTLE_STEPS = 100_000
 MIN_SPEED, MAX_SPEED = 1 / 1024, 1 << 20
 
 
-class ObservatoryApp(App[None]):
+class ObservatoryApp(Steering, App[None]):
     """Watch and steer one scenario run.
 
     ``start_at`` runs the world to that virtual time before the first frame
@@ -97,6 +100,7 @@ class ObservatoryApp(App[None]):
         Binding("escape", "cancel_seek", "cancel seek", show=False),
         Binding("b", "branches", "branches"),
         Binding("c", "compare", "compare"),
+        Binding("colon", "command_line", "command", key_display=":"),
         Binding("r", "restart", "restart"),
         Binding("n", "new_seed", "new seed"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -116,6 +120,7 @@ class ObservatoryApp(App[None]):
         frame_rate: float = FRAME_RATE,
         remote: Remote | None = None,
         history: History | None = None,
+        commands: Sequence[Scheduled] = (),
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
@@ -127,6 +132,7 @@ class ObservatoryApp(App[None]):
         self.on_quit_key: Callable[[], None] | None = None
         self.quit_when_mounted = False
         self.scenario = scenario
+        self.scheduled = list(commands)  # --command: part of the run, so a restart has them too
         self.params = params
         self.seed = seed
         self.start_at = start_at
@@ -159,6 +165,7 @@ class ObservatoryApp(App[None]):
         self.world: World = line.world
         self._follow(line)
         self.history.attach(line)
+        schedule(self.engine, self.scheduled)  # --command: applied and recorded when due
         if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
@@ -257,16 +264,19 @@ class ObservatoryApp(App[None]):
         self.plot = Plot(id="plot", min_period=MIN_PERIOD if self.clock_figures else 0.0)
         self.inspector = Inspector(id="inspector")
         self.timeline = Timeline(id="timeline")
+        controls, command_line = self.make_controls()
         # In a box of its own the grid's clip is its own region, so Textual leaves the grid out
         # of the side panels' updates (it renders every widget whose clip meets an update).
         with Vertical(id="grid-box"):
             yield self.grid
         with Vertical(id="side"):
             yield self.status
+            yield controls
             yield self.legend
             yield self.plot
             yield self.inspector
         with Vertical(id="bottom"):
+            yield command_line
             yield self.timeline
             yield Footer()
 
@@ -309,6 +319,7 @@ class ObservatoryApp(App[None]):
 
     def _update_panels(self) -> None:
         self.status.show(self.status_info())
+        self.update_controls()
         self._tell_failures()
         self.legend.show(self.failed.counts(self.world.counts()))
         self.plot.show(self.world.series())
@@ -333,6 +344,7 @@ class ObservatoryApp(App[None]):
             events=self.engine.events_emitted,
             steps=self.engine.kernel.steps,
             limit="" if limit is None else f"{limit.label}: {_or_none(limit.current(self.engine))}",
+            constraints=constraint_lines(self.engine),
             metrics=scalar_metrics(dict(metrics_of(self.scenario, self.world)))
             | (self.remote.rows() if self.remote else {}),
         )
@@ -351,7 +363,8 @@ class ObservatoryApp(App[None]):
             parts.append(f"rows {r0}–{r1 - 1} cols {c0}–{c1 - 1}")
         if grid.cursor is not None:
             parts.append(f"cursor {grid.cursor[0]},{grid.cursor[1]}")
-        subtitle = "  ".join(parts)
+        parts.append(paused_scopes(self.engine))
+        subtitle = "  ".join(p for p in parts if p)
         if subtitle != grid.border_subtitle:
             grid.border_subtitle = subtitle
 
@@ -384,7 +397,7 @@ class ObservatoryApp(App[None]):
             name=record.name,
             cell=self.world.cell_of(agent),
             details=self.world.describe_agent(agent),
-            task=None if watch is None else watch.current_task(),
+            task=None if watch is None else self.blocked_note(agent, watch.current_task()),
             events=[] if watch is None else list(watch.events),
             done=record.done,
             error="" if error is None else one_line(error),
@@ -564,6 +577,7 @@ class ObservatoryApp(App[None]):
         yield SystemCommand("Compare branches", "This branch beside its parent (c)", self.action_compare)
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)
+        yield from self.steering_commands()
         yield SystemCommand("Keys", "Show every key (?)", self.action_help)
 
 

@@ -26,7 +26,12 @@ HELP = (
     ("c", "compare this branch with its parent: series overlaid, metrics"),
     ("r", "restart with the same seed: the identical run"),
     ("n", "restart with the next seed"),
-    ("ctrl+p", "command palette: the same actions by name"),
+    (":", "command line: type a command (Tab completes, up/down history, escape closes)"),
+    ("", "  set NAME VALUE · concurrency SCOPE N · rate-limit SCOPE RATE [BURST]"),
+    ("", "  pause SCOPE [TTL] · resume SCOPE · clear SCOPE [KIND]"),
+    ("tab", "focus the controls panel: up/down choose, left/right step, enter edits,"),
+    ("", "  delete clears a constraint, escape goes back to the grid"),
+    ("ctrl+p", "command palette: the same actions and commands by name"),
     ("?", "this help"),
     ("q", "quit"),
 )

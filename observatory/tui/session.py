@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from observatory.mqtt.remote import Remote
 from observatory.outputs import Output, OutputsFailed, OutputWriteError
 from observatory.replay import ReplayPlan
 from observatory.runfile import RunWriter
+from observatory.scheduled import Scheduled
 from observatory.signals import StopSignals
 from observatory.tui.app import ObservatoryApp, finish
 from observatory.tui.terminal import restore
@@ -37,6 +39,7 @@ def run_tui(
     remote: Remote | None = None,
     recorder: RunWriter | None = None,
     replay: ReplayPlan | None = None,
+    commands: Sequence[Scheduled] = (),
 ) -> int:
     """Open the TUI on a scenario run (or a replayed one); returns the exit code when the user quits.
 
@@ -68,7 +71,8 @@ def run_tui(
         history = History(recorder=recorder)
         if replay is not None:  # the branches of a run file; the one replayed on screen
             history = History(replay.tree, replay.branch, recorder)
-        app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history)
+        app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history,
+                            commands=commands)
         holder.append(app)
         signals.built()
         app.run_slice = signals.slice

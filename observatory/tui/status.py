@@ -34,6 +34,7 @@ class StatusInfo:
     events: int = 0
     steps: int = 0
     limit: str = ""
+    constraints: tuple[str, ...] = ()  # every live constraint, one line each
     metrics: dict[str, Any] = field(default_factory=dict)
 
 
@@ -61,7 +62,7 @@ class StatusPanel(Panel):
         if info == self.info:
             return
         self.info = info
-        lines = 8 + len(info.metrics) + (1 if info.limit else 0)
+        lines = 8 + len(info.metrics) + (1 if info.limit else 0) + len(info.constraints)
         # A layout only when the height changes; a repaint otherwise.
         self.refresh(layout=lines != self._lines)
         self._lines = lines
@@ -83,6 +84,8 @@ class StatusPanel(Panel):
         ]
         if info.limit:
             rows.append(labelled("limit", width, (info.limit, "bold cyan")))
+        for index, text in enumerate(info.constraints):
+            rows.append(labelled("governs" if index == 0 else "", width, (text, "cyan")))
         rows.extend(labelled(name, width, _number(value)) for name, value in info.metrics.items())
         return lines(rows)
 

@@ -125,8 +125,8 @@ def test_headless_run_writes_the_metrics_file(tmp_path: Path, capsys: pytest.Cap
 def test_a_terminal_opens_the_tui_with_the_parsed_run(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     fake = types.ModuleType("observatory.tui.session")
-    fake.run_tui = lambda scenario, params, seed, speed, metrics_out, outputs, remote=None: calls.append(
-        (scenario.name, params, seed, speed, metrics_out)
+    fake.run_tui = lambda scenario, params, seed, speed, metrics_out, outputs, remote=None, commands=(): (
+        calls.append((scenario.name, params, seed, speed, metrics_out))
     )
     monkeypatch.setitem(sys.modules, "observatory.tui.session", fake)
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)

@@ -31,6 +31,7 @@ COMMON_KEYS = {
     "scenario": str,
     "seed": int,
     "params": dict,
+    "params_final": dict,
     "sim_time": float,
     "wall_time": float,
     "events": int,

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import Engine
+from scenarios.live import LiveValues
 from scenarios.params import parse_params
-from scenarios.retry_storm import JITTERS, SCENARIO, RetryStormParams, Settings, backoff
+from scenarios.retry_storm import JITTERS, SCENARIO, RetryStormParams, backoff
 from tests.engine.conftest import Recorder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,7 +103,8 @@ def test_no_outage_means_nothing_to_recover_from() -> None:
     seed=st.integers(0, 1000),
 )
 def test_backoffs_stay_within_their_strategy(jitter, base, cap, retry, previous, seed) -> None:
-    settings = Settings(parse_params(RetryStormParams, {"backoff": base, "cap": cap, "jitter": jitter}))
+    params = parse_params(RetryStormParams, {"backoff": base, "cap": cap, "jitter": jitter})
+    settings = LiveValues(Engine(0), params).values  # what the clients read
     wait = backoff(settings, retry, previous, random.Random(seed).uniform)
     ceiling = min(cap, base * 2.0**retry)
     if jitter == "none":
