@@ -251,3 +251,32 @@ def test_a_killed_run_leaves_its_commands_and_replays_to_its_last_one(
     assert "no end line" in capsys.readouterr().err
     assert json.loads(out.read_text())["sim_time"] == 4.0
     writer.close()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "options", "commands"),
+    [
+        (
+            "bottleneck",
+            ["--agents", "60", "--duration", "20"],
+            ["2:set think exp:2", "4:concurrency task:work 5", "6:rate-limit task:work 20/s 3",
+             "8:pause task:work 2", "9:resume task:work", "11:clear task:work rate-limit",
+             "13:set slots 30", "15:set service exp:0.2"],
+        ),
+        ("retry-storm", ["--clients", "80", "--duration", "20"],
+         ["3:set jitter full", "5:set outage 2", "7:set timeout 0.5", "9:set slots 4"]),
+        ("fireflies", ["--width", "8", "--height", "8", "--duration", "30"],
+         ["5:set nudge 0.2", "10:set limit 4", "15:set refractory 0.5", "20:clear task:flash"]),
+    ],
+)
+def test_a_run_steered_by_every_kind_of_command_replays_from_its_file_to_identical_metrics(
+    tmp_path: Path, scenario: str, options: list[str], commands: list[str]
+) -> None:
+    record_file, first, again = tmp_path / "r.jsonl", tmp_path / "a.json", tmp_path / "b.json"
+    steering = [arg for text in commands for arg in ("--command", text)]
+    run = ["run", scenario, *options, "--headless", "--record", str(record_file), "--metrics-out", str(first)]
+    assert main([*run, *steering]) == 0
+    logged = json.loads(first.read_text())["commands"]
+    assert [f"{c['time']:g}" for c in logged] == [text.split(":")[0] for text in commands]
+    assert main(["replay", str(record_file), "--headless", "--metrics-out", str(again)]) == 0
+    assert metrics_of(again) == metrics_of(first)
