@@ -19,6 +19,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from observatory.files import write_atomically
+from observatory.outputs import check_output
 from scenarios.params import ParamError
 
 FORMS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
@@ -33,8 +34,13 @@ def table_format(option: str, text: str) -> str:
 
 
 def check_path(option: str, text: str) -> Path:
-    """A table path that can be written: known extension, existing directory, not a directory."""
+    """A table path that can be written: known extension, and every check of an output path.
+
+    The checks are ``observatory.outputs``' (folder exists and is writable, not a
+    folder, no trailing '/', not read-only, no block device): exit 2 before any run.
+    """
     table_format(option, text)
+    check_output("--" + option.replace("_", "-"), text)
     path = Path(text)
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir() or not parent.is_dir():

@@ -88,6 +88,21 @@ def test_out_is_required_and_named_by_its_extension(
     assert "unknown scenario 'nonesuch'" in capsys.readouterr().err
 
 
+def test_out_gets_every_check_of_an_output_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    locked = tmp_path / "locked.csv"
+    locked.write_text("")
+    locked.chmod(0o444)
+    for out, message in (
+        (locked, "is read-only"),
+        (tmp_path / "nope" / "r.csv", "folder"),
+        (tmp_path, "ending in .parquet or .csv"),
+    ):
+        assert main(["sweep", "bottleneck", "--param", "slots=1,2", *SMALL, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1, err
+    assert locked.read_text() == ""
+
+
 def test_an_unreachable_dask_scheduler_is_bad_usage(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
