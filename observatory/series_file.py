@@ -40,7 +40,7 @@ class SeriesRecorder:
         """Nothing to do between slices."""
 
     def finish(self, engine: Engine, world: World) -> None:
-        write_table(series_table(world), self.path)
+        write_table(series_table(world), self.path, "--series-out")
 
     def abort(self) -> None:
         """Nothing was written."""

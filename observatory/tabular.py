@@ -18,8 +18,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from observatory.files import write_atomically
-from observatory.outputs import check_output
+from observatory.outputs import check_output, write_output
 from scenarios.params import ParamError
 
 FORMS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
@@ -63,14 +62,10 @@ def _fill(table: pa.Table, form: str, out: IO[bytes]) -> None:
         pa_csv.write_csv(table, out)
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    """Write the whole table to ``path`` in the format its extension names."""
-    form = table_format("out", str(path))
-    if is_regular(path):
-        write_atomically(path, lambda out: _fill(table, form, out))
-        return
-    with open(path, "wb") as out:
-        _fill(table, form, out)
+def write_table(table: pa.Table, path: Path, option: str = "--out") -> None:
+    """Write the whole table to ``path`` in the format its extension names (``write_output``'s way)."""
+    form = table_format(option.lstrip("-").replace("-", "_"), str(path))
+    write_output(path, lambda out: _fill(table, form, out), option)
 
 
 def read_table(path: Path, schema: pa.Schema | None = None) -> pa.Table:

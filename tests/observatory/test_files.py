@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from observatory.files import write_atomically
+from observatory.outputs import write_output
 
 
 def test_a_written_file_has_the_usual_permissions_and_whole_content(tmp_path: Path) -> None:
     mask = os.umask(0o022)
     try:
-        target = write_atomically(tmp_path / "out.bin", lambda out: out.write(b"abc"))
+        target = write_output(tmp_path / "out.bin", lambda out: out.write(b"abc"))
     finally:
         os.umask(mask)
     assert target.read_bytes() == b"abc"
@@ -27,6 +27,6 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        write_atomically(target, fail)
+        write_output(target, fail)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
