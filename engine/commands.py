@@ -42,7 +42,8 @@ COMMAND_FORMS = (
     "clear SCOPE [KIND]",
 )
 COMMAND_NAMES = ("set", "concurrency", "rate-limit", "pause", "resume", "clear")
-KINDS = ("concurrency", "rate_limit", "pause")
+# The constraint kinds, in the order ``clear SCOPE`` removes them.
+KINDS = ("pause", "concurrency", "rate_limit")
 _KIND_SPELLINGS = {"concurrency": "concurrency", "rate-limit": "rate_limit", "rate_limit": "rate_limit",
                    "pause": "pause"}
 # Longest value echoed in an error message; longer ones are cut.

@@ -9,7 +9,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from engine.agent import Agent
-from engine.commands import AppliedCommand, Command, CommandError, LiveParameter, check_command
+from engine.commands import KINDS, AppliedCommand, Command, CommandError, LiveParameter, check_command
 from engine.constraints import Concurrency, Constraint, ConstraintStatistics, Pause, RateLimit
 from engine.events import AgentStarted, Event, EventBus
 from engine.governor import Governor
@@ -227,7 +227,7 @@ class Engine:
         elif name == "resume":
             self.governor.resume(args["scope"])
         else:  # clear
-            kinds = [args["kind"]] if "kind" in args else ["pause", "concurrency", "rate_limit"]
+            kinds = [args["kind"]] if "kind" in args else KINDS
             for kind in kinds:
                 self.governor.remove(args["scope"], kind)
         applied = AppliedCommand(self.kernel.now, command)
