@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from engine import Engine, Pacer
-from engine.commands import Command, CommandError
+from engine.commands import AppliedCommand, Command, CommandError
 from observatory import metrics
 from observatory.checks import ScenarioFault, check_states, metrics_of
 from observatory.failures import agent_traceback, one_line
@@ -33,7 +33,7 @@ from observatory.gc_policy import collect_and_freeze, survivors_frozen
 from observatory.history import History
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.rewind import Line
-from observatory.scheduled import Scheduled, schedule
+from observatory.scheduled import Scheduled
 from observatory.tui.branch_list import BranchList
 from observatory.tui.clock import FrameTicker
 from observatory.tui.compare import CompareScreen
@@ -124,7 +124,11 @@ class ObservatoryApp(Steering, App[None]):
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
-        self.history = history if history is not None else History()
+        # --command: part of the run's description, so every branch (and a restart) has them.
+        script = [AppliedCommand(c.time, c.command) for c in commands]
+        if history is not None and script:
+            raise ValueError("give the scheduled commands to the History (its script)")
+        self.history = history if history is not None else History(script=script)
         # Engine slices run through this (``StopSignals.slice`` when run from the command line,
         # so an agent that never yields can be interrupted); quit keys are reported to
         # ``on_quit_key`` by the input thread as they arrive.
@@ -132,7 +136,6 @@ class ObservatoryApp(Steering, App[None]):
         self.on_quit_key: Callable[[], None] | None = None
         self.quit_when_mounted = False
         self.scenario = scenario
-        self.scheduled = list(commands)  # --command: part of the run, so a restart has them too
         self.params = params
         self.seed = seed
         self.start_at = start_at
@@ -164,8 +167,7 @@ class ObservatoryApp(Steering, App[None]):
         self.engine: Engine = line.engine
         self.world: World = line.world
         self._follow(line)
-        self.history.attach(line)
-        schedule(self.engine, self.scheduled)  # --command: applied and recorded when due
+        self.history.attach(line)  # the branch's commands (--command's too) applied when due
         if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
@@ -544,7 +546,7 @@ class ObservatoryApp(Steering, App[None]):
         if self.history.recorder is not None:
             self.notify("recording: a new seed is another run; quit, run with --seed", severity="warning")
             return
-        self.history = History()  # another run: its branches start afresh
+        self.history = History(script=self.history.tree.script)  # another run: its branches start afresh
         self.seed += 1
         self.rewinder.reset()
         self._restart(self.seed)
