@@ -17,6 +17,7 @@ on another branch are not carried over.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from typing import Any
 from engine.commands import AppliedCommand
 
 MAIN = "main"
+# A name a person gives a branch: short, and usable as ``--branch NAME`` in a shell.
+NAME_FORM = "1 to 32 letters, digits, '-', '_' or '.', starting with a letter or digit"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
 
 @dataclass
@@ -72,13 +76,31 @@ class BranchTree:
             k += 1
         return f"b{k}"
 
+    def check_name(self, name: str) -> str:
+        """A new branch name as given, or ValueError with one line saying what is accepted."""
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"branch name {name!r} is not valid: use {NAME_FORM}")
+        if name in self.branches:
+            raise ValueError(f"branch name {name!r} is taken: give another")
+        return name
+
+    def rename(self, old: str, new: str) -> None:
+        """Give branch ``old`` the name ``new`` (checked; ``main`` keeps its name), keeping the order."""
+        if old == MAIN:
+            raise ValueError("main keeps its name (replay's default): name a branch made from it")
+        self.check_name(new)
+        branch = self.branches[old]
+        branch.name = new
+        self.branches = {(new if k == old else k): b for k, b in self.branches.items()}
+        for b in self.branches.values():
+            if b.parent == old:
+                b.parent = new
+
     def fork(self, parent: str, at: float, name: str | None = None) -> Branch:
         """A new branch of ``parent`` at instant ``at`` (named ``b1``, ``b2``, ... unless given)."""
         if parent not in self.branches:
             raise KeyError(parent)
-        name = name or self.next_name()
-        if name in self.branches:
-            raise ValueError(f"branch {name!r} exists already: give another name")
+        name = self.next_name() if name is None else self.check_name(name)
         branch = Branch(name, parent, float(at), furthest=float(at))
         branch.commands = [a for a in self.script if a.time > branch.at]  # due on every branch
         self.branches[name] = branch

@@ -126,6 +126,15 @@ class History:
             self.on_fork(branch)
         return branch
 
+    def rename(self, old: str, new: str) -> None:
+        """Name a branch (ValueError with one line for a bad or taken name, or for ``main``)."""
+        self.tree.rename(old, new)
+        self._written[new] = self._written.pop(old)
+        if self.branch == old:
+            self.branch = new
+        if self.recorder is not None:
+            self.recorder.rename(old, new)
+
     def restart(self, engine: Engine) -> None:
         """Before the run starts again from 0 as its parameters say: a branch at 0 keeps the old path."""
         self.reached(engine.now)

@@ -7,6 +7,7 @@ One JSON object per line, each with a ``kind``::
      "scheduled": [{"time": 90.0, "command": "set", "args": {...}}]}
     {"kind": "command", "branch": "main", "time": 60.0, "command": "concurrency", "args": {...}}
     {"kind": "branch", "name": "b1", "parent": "main", "at": 60.0}
+    {"kind": "name", "branch": "b1", "name": "slots-24"}
     {"kind": "end", "branch": "main", "sim_time": 120.0, "until": 120.0, "metrics": {...}}
 
 The header names a bundled scenario, or a user's scenario file by its path
@@ -16,7 +17,8 @@ Command lines are
 written and flushed as each command is applied, so a run that crashes or
 is killed leaves a readable record up to its last command; end lines carry
 each branch's furthest instant, the horizon it was run to (null: the
-scenario's own end) and its metrics record there.
+scenario's own end) and its metrics record there. A name line renames a
+branch (the lines after it use the new name).
 """
 
 from __future__ import annotations
@@ -103,6 +105,9 @@ class RunWriter:
 
     def branch(self, branch: Branch) -> None:
         self._line({"kind": "branch", "name": branch.name, "parent": branch.parent, "at": branch.at})
+
+    def rename(self, old: str, new: str) -> None:
+        self._line({"kind": "name", "branch": old, "name": new})
 
     def end(self, branch: str, record: dict[str, Any], until: float | None) -> None:
         """The end of a branch: where it stopped, the horizon it was run to (None: its natural end)."""
@@ -266,6 +271,14 @@ def _read_line(path: Path, number: int, data: dict[str, Any], tree: BranchTree) 
             tree.add(Branch(name, parent, float(at), furthest=float(at)))
         except ValueError as error:
             raise RunFileError(f"{where}: damaged branch line: {error}") from None
+    elif kind == "name":
+        old, new = data.get("branch"), data.get("name")
+        if old not in tree or not isinstance(new, str):
+            raise RunFileError(f"{where}: damaged name line: needs a known branch and a name")
+        try:
+            tree.rename(old, new)
+        except ValueError as error:
+            raise RunFileError(f"{where}: damaged name line: {error}") from None
     elif kind == "end":
         name, sim_time, record = data.get("branch"), data.get("sim_time"), data.get("metrics")
         if name not in tree:

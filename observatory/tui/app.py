@@ -35,6 +35,7 @@ from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.rewind import Line
 from observatory.scheduled import Scheduled
 from observatory.tui.branch_list import BranchList
+from observatory.tui.branch_name import BranchName
 from observatory.tui.clock import FrameTicker
 from observatory.tui.compare import CompareScreen
 from observatory.tui.control_room import constraint_lines, paused_scopes
@@ -484,6 +485,21 @@ class ObservatoryApp(Steering, App[None]):
 
         self.push_screen(BranchList(self.rewinder.rows()), chosen)
 
+    def action_name_branch(self) -> None:
+        self.push_screen(BranchName(self.history.branch, self.name_branch))
+
+    def name_branch(self, name: str) -> str | None:
+        """Give the branch on screen a name; the one-line reason it was refused, or None."""
+        old = self.history.branch
+        try:
+            self.history.rename(old, name)
+        except ValueError as error:
+            return str(error)
+        self.rewinder.renamed(old, name)
+        self.notify(f"branch {old} is now {name}")
+        self._update_panels()
+        return None
+
     def action_compare(self) -> None:
         other = self.rewinder.partner()
         if other is None:
@@ -576,6 +592,10 @@ class ObservatoryApp(Steering, App[None]):
         yield SystemCommand("Forward 10 s", "Seek 10 virtual s on (>)", lambda: self.action_seek(10))
         yield SystemCommand("Go to t = 0", "Seek to the start (home)", self.action_seek_home)
         yield SystemCommand("Branches", "List the branches, switch to one (b)", self.action_branches)
+        yield SystemCommand(
+            "Name this branch", "Give the branch on screen a name (for replay --branch)",
+            self.action_name_branch,
+        )
         yield SystemCommand("Compare branches", "This branch beside its parent (c)", self.action_compare)
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)

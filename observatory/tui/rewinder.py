@@ -99,6 +99,11 @@ class Rewinder:
         self.app.notify("seeking is off while the run is steered over MQTT", severity="warning")
         return False
 
+    def renamed(self, old: str, new: str) -> None:
+        """A branch got a name: a seek to it goes on under the new one."""
+        if self.job_branch == old:
+            self.job_branch = new
+
     def cancel(self) -> None:
         """Stop a seek where it is; a line computed part of the way is kept as a checkpoint."""
         job, self.job = self.job, None

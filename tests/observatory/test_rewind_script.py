@@ -24,6 +24,8 @@ from observatory.runfile import RunWriter
 from observatory.scheduled import parse_scheduled
 from observatory.tui import ObservatoryApp
 from observatory.tui.app import finish
+from observatory.tui.branch_list import BranchList
+from observatory.tui.branch_name import BranchName
 from scenarios.registry import load
 from tests.observatory.test_replay import TINY_FILE
 from tests.observatory.test_rewind import SIZE, arrive, assert_same, snapshot
@@ -128,7 +130,7 @@ def test_a_branch_keeps_the_script_after_its_instant_and_each_branch_replays_alo
 
 def test_a_run_file_brings_the_script_still_due_after_its_end_to_a_longer_replay(tmp_path: Path) -> None:
     record_file = tmp_path / "short.jsonl"
-    app, scenario, writer = scripted_app(tmp_path, record_file)
+    app, _, writer = scripted_app(tmp_path, record_file)
 
     async def run() -> None:
         async with app.run_test(size=SIZE) as pilot:
@@ -166,3 +168,77 @@ def test_a_damaged_script_in_the_header_is_refused_naming_the_line(
         f"observatory: error: {path}:1: damaged header: scheduled: "
         "command time -1 is not valid: use a number of virtual s >= 0\n"
     )
+
+
+# -- naming a branch --------------------------------------------------------------------------
+
+
+def test_a_branch_named_in_the_tui_is_listed_recorded_and_replayed_by_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record_file = tmp_path / "named.jsonl"
+    app, _, writer = scripted_app(tmp_path, record_file)
+
+    async def name(pilot: Any, text: str) -> str:
+        """Type a name into the box; what it says under the name ('' when it closed)."""
+        await pilot.press(*text, "enter")
+        return "" if not isinstance(app.screen, BranchName) else str(app.screen.error.render())
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.rewinder.seek(20.0)
+            await arrive(app, pilot)
+            app.rewinder.seek(10.0)
+            await arrive(app, pilot)
+            await pilot.press("right_curly_bracket")  # b1 at 10
+            app.action_name_branch()
+            await pilot.pause()
+            assert await name(pilot, "main") == "branch name 'main' is taken: give another"
+            await pilot.press(*["backspace"] * 4)
+            assert await name(pilot, "two words") == (
+                "branch name 'two words' is not valid: use 1 to 32 letters, digits, '-', '_' or '.', "
+                "starting with a letter or digit"
+            )
+            await pilot.press(*["backspace"] * 9)
+            assert await name(pilot, "slots-15") == ""
+            assert app.history.branch == "slots-15" and "slots-15" in app.rewinder.info().branch
+            await pilot.press("b")
+            assert isinstance(app.screen, BranchList)
+            assert [(r.name, r.parent) for r in app.screen.rows] == [("main", None), ("slots-15", "main")]
+            await pilot.press("escape")
+            app.rewinder.switch("main")
+            await arrive(app, pilot)
+            assert app.name_branch("other") == (
+                "main keeps its name (replay's default): name a branch made from it"
+            )
+            await pilot.press("q")
+
+    asyncio.run(run())
+    finish(app)
+    assert writer is not None
+    writer.close()
+    lines = [json.loads(x) for x in record_file.read_text().splitlines()]
+    assert {"kind": "name", "branch": "b1", "name": "slots-15"} in lines
+    assert runfile.read(record_file).tree["slots-15"].parent == "main"
+    out = tmp_path / "named.json"
+    args = ["replay", str(record_file), "--headless", "--branch", "slots-15", "--metrics-out", str(out)]
+    assert main(args) == 0
+    assert "metrics identical to the record" in capsys.readouterr().err
+    assert main(["replay", str(record_file), "--headless", "--branch", "b1"]) == 2
+    assert capsys.readouterr().err == (
+        f"observatory: error: {record_file}: has no branch 'b1': use one of main, slots-15\n"
+    )
+
+
+def test_a_name_line_that_cannot_apply_is_refused_naming_the_line(tmp_path: Path) -> None:
+    head = runfile.header(load(str(TINY_FILE)), defaults(), 0)
+    for line, why in (
+        ({"kind": "name", "branch": "b9", "name": "x"}, "needs a known branch and a name"),
+        ({"kind": "name", "branch": "main", "name": "x"}, "main keeps its name"),
+        ({"kind": "name", "branch": "b1", "name": "-x"}, "branch name '-x' is not valid"),
+    ):
+        path = tmp_path / "bad.jsonl"
+        branch = {"kind": "branch", "name": "b1", "parent": "main", "at": 1.0}
+        path.write_text("\n".join(json.dumps(x) for x in (head, branch, line)) + "\n")
+        with pytest.raises(runfile.RunFileError, match=rf"^{path}:3: damaged name line: {why}"):
+            runfile.read(path)
