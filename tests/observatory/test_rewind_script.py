@@ -50,6 +50,14 @@ def scripted_app(tmp_path: Path, record: Path | None = None) -> tuple[Observator
     return app, scenario, writer
 
 
+def end_recording(app: ObservatoryApp, writer: RunWriter | None, path: Path) -> list[dict[str, Any]]:
+    """After the app quit: its ends written, the run file's lines."""
+    finish(app)
+    assert writer is not None
+    writer.close()
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
 def test_a_seek_back_on_main_meets_the_scheduled_commands_again_at_their_times(tmp_path: Path) -> None:
     app, _, _ = scripted_app(tmp_path)
 
@@ -102,10 +110,7 @@ def test_a_branch_keeps_the_script_after_its_instant_and_each_branch_replays_alo
             await pilot.press("q")
 
     asyncio.run(run())
-    finish(app)
-    assert writer is not None
-    writer.close()
-    lines = [json.loads(x) for x in record_file.read_text().splitlines()]
+    lines = end_recording(app, writer, record_file)
     assert [c["time"] for c in lines[0]["scheduled"]] == [12.0, 25.0]
     assert [(x["kind"], x.get("branch"), x.get("time")) for x in lines[1:]] == [
         ("command", "main", 2.0),
@@ -139,10 +144,7 @@ def test_a_run_file_brings_the_script_still_due_after_its_end_to_a_longer_replay
             await pilot.press("q")
 
     asyncio.run(run())
-    finish(app)
-    assert writer is not None
-    writer.close()
-    commands = [json.loads(x) for x in record_file.read_text().splitlines()[1:]]
+    commands = end_recording(app, writer, record_file)[1:]
     assert [(c["kind"], c.get("time")) for c in commands] == [("command", 12.0), ("end", None)]
     plan = replay.plan(str(record_file), until=30.0)
     assert [(a.time, a.command.text()) for a in plan.commands] == [
@@ -214,10 +216,7 @@ def test_a_branch_named_in_the_tui_is_listed_recorded_and_replayed_by_its_name(
             await pilot.press("q")
 
     asyncio.run(run())
-    finish(app)
-    assert writer is not None
-    writer.close()
-    lines = [json.loads(x) for x in record_file.read_text().splitlines()]
+    lines = end_recording(app, writer, record_file)
     assert {"kind": "name", "branch": "b1", "name": "slots-15"} in lines
     assert runfile.read(record_file).tree["slots-15"].parent == "main"
     out = tmp_path / "named.json"
