@@ -479,8 +479,13 @@ class ObservatoryApp(Steering, App[None]):
         self._update_panels()
 
     def action_branches(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name is not None and name != self.history.branch:
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None or choice[1] == self.history.branch:
+                return
+            what, name = choice
+            if what == "compare":
+                self.action_compare(name)
+            else:
                 self.rewinder.switch(name)
 
         self.push_screen(BranchList(self.rewinder.rows()), chosen)
@@ -500,8 +505,9 @@ class ObservatoryApp(Steering, App[None]):
         self._update_panels()
         return None
 
-    def action_compare(self) -> None:
-        other = self.rewinder.partner()
+    def action_compare(self, other: str | None = None) -> None:
+        """Compare the branch on screen with ``other`` (default: its parent, or the newest other one)."""
+        other = other or self.rewinder.partner()
         if other is None:
             self.notify("one branch only: go back (<), change something: a branch", severity="warning")
             return

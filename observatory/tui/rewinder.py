@@ -163,13 +163,18 @@ class Rewinder:
         for b in history.tree:
             current = b.name == history.branch
             record = self.app.record() if current else b.record
+            furthest = max(b.furthest, self.app.engine.now) if current else b.furthest
             out.append(
                 BranchRow(
                     name=b.name,
                     parent=b.parent,
                     at=b.at,
-                    furthest=max(b.furthest, self.app.engine.now) if current else b.furthest,
-                    commands=tuple(f"t={c.time:,.1f} {c.command.text()}" for c in b.commands),
+                    furthest=furthest,
+                    # A scheduled command (--command) the branch has not reached yet is due.
+                    commands=tuple(
+                        f"t={c.time:,.1f} {c.command.text()}" + (" (due)" if c.time > furthest else "")
+                        for c in b.commands
+                    ),
                     metrics=headline(record),
                     current=current,
                 )

@@ -26,6 +26,7 @@ from observatory.tui import ObservatoryApp
 from observatory.tui.app import finish
 from observatory.tui.branch_list import BranchList
 from observatory.tui.branch_name import BranchName
+from observatory.tui.compare import CompareScreen
 from scenarios.registry import load
 from tests.observatory.test_replay import TINY_FILE
 from tests.observatory.test_rewind import SIZE, arrive, assert_same, snapshot
@@ -207,6 +208,13 @@ def test_a_branch_named_in_the_tui_is_listed_recorded_and_replayed_by_its_name(
             await pilot.press("b")
             assert isinstance(app.screen, BranchList)
             assert [(r.name, r.parent) for r in app.screen.rows] == [("main", None), ("slots-15", "main")]
+            assert app.screen.rows[0].commands == (  # main was computed to t = 20
+                "t=12.0 concurrency task:work 3",
+                "t=25.0 pause task:work 2 (due)",
+            )
+            await pilot.press("up", "c")  # compare the highlighted branch with the one on screen
+            assert isinstance(app.screen, CompareScreen)
+            assert "compare main with slots-15" in app.screen.query_one("#comparison").render().plain
             await pilot.press("escape")
             app.rewinder.switch("main")
             await arrive(app, pilot)
