@@ -7,16 +7,28 @@ parent's commands up to and including ``at`` (those had been applied when
 the branch was made) and adds its own, all at ``at`` or later. So every
 branch is replayable alone, and two branches share all randomness that
 their different commands do not touch.
+
+The commands scheduled with the run (``--command``, the tree's ``script``)
+are part of its description, like its parameters: every branch applies
+them at their times. A branch made at ``at`` starts with the script's
+commands later than ``at`` among its own, due; the person's own changes
+on another branch are not carried over.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.commands import AppliedCommand
 
 MAIN = "main"
+# A name a person gives a branch: short, and usable as ``--branch NAME`` in a shell.
+NAME_FORM = "1 to 32 letters, digits, '-', '_' or '.', starting with a letter or digit"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
 
 @dataclass
@@ -40,7 +52,9 @@ class Branch:
 class BranchTree:
     """Every branch of a run, by name, ``main`` first."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: Sequence[AppliedCommand] = ()) -> None:
+        # The run's scheduled commands in the order they apply (stable by time).
+        self.script = sorted(script, key=lambda a: a.time)
         self.branches: dict[str, Branch] = {MAIN: Branch(MAIN)}
 
     def __getitem__(self, name: str) -> Branch:
@@ -62,14 +76,33 @@ class BranchTree:
             k += 1
         return f"b{k}"
 
+    def check_name(self, name: str) -> str:
+        """A new branch name as given, or ValueError with one line saying what is accepted."""
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"branch name {name!r} is not valid: use {NAME_FORM}")
+        if name in self.branches:
+            raise ValueError(f"branch name {name!r} is taken: give another")
+        return name
+
+    def rename(self, old: str, new: str) -> None:
+        """Give branch ``old`` the name ``new`` (checked; ``main`` keeps its name), keeping the order."""
+        if old == MAIN:
+            raise ValueError("main keeps its name (replay's default): name a branch made from it")
+        self.check_name(new)
+        branch = self.branches[old]
+        branch.name = new
+        self.branches = {(new if k == old else k): b for k, b in self.branches.items()}
+        for b in self.branches.values():
+            if b.parent == old:
+                b.parent = new
+
     def fork(self, parent: str, at: float, name: str | None = None) -> Branch:
         """A new branch of ``parent`` at instant ``at`` (named ``b1``, ``b2``, ... unless given)."""
         if parent not in self.branches:
             raise KeyError(parent)
-        name = name or self.next_name()
-        if name in self.branches:
-            raise ValueError(f"branch {name!r} exists already: give another name")
+        name = self.next_name() if name is None else self.check_name(name)
         branch = Branch(name, parent, float(at), furthest=float(at))
+        branch.commands = [a for a in self.script if a.time > branch.at]  # due on every branch
         self.branches[name] = branch
         return branch
 
@@ -88,6 +121,24 @@ class BranchTree:
             return list(branch.commands)
         inherited = [c for c in self.commands_of(branch.parent) if c.time <= branch.at]
         return inherited + branch.commands
+
+    def due_script(self, name: str) -> list[AppliedCommand]:
+        """The script's commands a branch has not among its commands yet (a run file holds only
+        the ones applied): for ``main`` all of them, for another branch those after its instant."""
+        branch = self.branches[name]
+        have = Counter((a.time, a.command.text()) for a in self.commands_of(name))
+        due = []
+        for applied in self.script:
+            key = (applied.time, applied.command.text())
+            if have[key] > 0:
+                have[key] -= 1
+            elif branch.parent is None or applied.time > branch.at:
+                due.append(applied)
+        return due
+
+    def planned(self, name: str) -> list[AppliedCommand]:
+        """Every command a branch applies when run on: its commands, then the script's still due."""
+        return sorted(self.commands_of(name) + self.due_script(name), key=lambda a: a.time)
 
     def lineage(self, name: str) -> list[str]:
         """The branch and its ancestors, the branch first."""

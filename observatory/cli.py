@@ -280,7 +280,7 @@ def run_command(
     out = outputs.get("--metrics-out")
     # The broker is reached last of the checks and before the world is built (exit 2 if it is not there).
     remote = None if mqtt is None else mqtt_session.open_remote(mqtt, scenario.name, seed_value, speed_value)
-    writer = runfile.recorder(outputs.get("--record"), scenario, params, seed_value)
+    writer = runfile.recorder(outputs.get("--record"), scenario, params, seed_value, commands)
     try:
         if tui:
             return _open_tui(scenario, params, seed_value, speed_value, out, outputs, remote, writer,

@@ -6,13 +6,16 @@ the person gives are told apart from the replayed ones as the engine
 applies them: a replayed command is the next one expected, in order. A
 live command given at an instant earlier than the branch's furthest
 computed one first forks a new branch there (``before_live``), so the old
-future is kept. Everything is written to the run file as it happens.
+future is kept. The run's scheduled commands (``--command``) are among each
+branch's own from the start, due at their times, so a seek back on ``main``
+meets them again and a new branch keeps those after its instant. Every
+command is written to the run file when it is first applied.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import Engine
@@ -26,12 +29,21 @@ class History:
     """The branches of one run and which is on screen; optionally written to a run file."""
 
     def __init__(
-        self, tree: BranchTree | None = None, branch: str = MAIN, recorder: RunWriter | None = None
+        self,
+        tree: BranchTree | None = None,
+        branch: str = MAIN,
+        recorder: RunWriter | None = None,
+        script: Sequence[AppliedCommand] = (),
     ) -> None:
-        self.tree = tree if tree is not None else BranchTree()
+        """``script``: the run's scheduled commands (a tree read from a run file brings its own)."""
+        self.tree = tree if tree is not None else BranchTree(script)
         self.branch = branch
         self.recorder = recorder
-        self._expected: deque[AppliedCommand] = deque()
+        # The commands the engine on screen will apply, each with True if it is the branch's own.
+        self._expected: deque[tuple[AppliedCommand, bool]] = deque()
+        self._own_applied = 0  # the branch's own commands applied on the engine on screen
+        # How many of each branch's own commands are in the run file (they are written in order).
+        self._written = {b.name: len(b.commands) for b in self.tree}
         self.line: Line | None = None
         self._unwatch: Callable[[], None] | None = None
         self.on_fork: Callable[[Branch], None] | None = None
@@ -41,6 +53,8 @@ class History:
                     recorder.branch(b)
                 for applied in b.commands:
                     recorder.command(b.name, applied)
+        for b in self.tree:  # the script's commands not reached yet: due, not written
+            b.commands = sorted(b.commands + self.tree.due_script(b.name), key=lambda a: a.time)
 
     @property
     def current(self) -> Branch:
@@ -56,8 +70,18 @@ class History:
         if branch is not None:
             self.branch = branch
         self.line = line
-        self._expected = deque(line.follow(self.tree.commands_of(self.branch)))
+        self._follow()
         self._unwatch = line.engine.watch_commands(self._applied)
+
+    def _follow(self) -> None:
+        """Schedule the branch's commands the line has not applied; note which are its own."""
+        assert self.line is not None
+        commands = self.tree.commands_of(self.branch)
+        inherited = len(commands) - len(self.current.commands)
+        done = len(self.line.engine.commands)
+        self._own_applied = max(0, done - inherited)
+        pending = self.line.follow(commands)
+        self._expected = deque((a, done + i >= inherited) for i, a in enumerate(pending))
 
     def detach(self) -> None:
         """Stop following the line on screen (it keeps its scheduled commands)."""
@@ -84,40 +108,59 @@ class History:
     def before_live(self, engine: Engine, name: str | None = None) -> Branch | None:
         """Before a person's command at ``engine.now``: fork a branch if the instant is in the past.
 
-        The new branch keeps the commands applied (or due) up to now; the
-        engine's scheduled commands after now are cancelled.
+        The new branch keeps the commands applied (or due) up to now and the
+        script's after now; the engine's other scheduled commands after now
+        are cancelled.
         """
         now = engine.now
         if now >= self.current.furthest:
             return None
         branch = self.tree.fork(self.branch, now, name)
         self.branch = branch.name
+        self._written[branch.name] = 0
         if self.line is not None:
-            self.line.withdraw_after(now)
-        self._expected = deque(a for a in self._expected if a.time <= now)
+            self._follow()
         if self.recorder is not None:
             self.recorder.branch(branch)
         if self.on_fork is not None:
             self.on_fork(branch)
         return branch
 
+    def rename(self, old: str, new: str) -> None:
+        """Name a branch (ValueError with one line for a bad or taken name, or for ``main``)."""
+        self.tree.rename(old, new)
+        self._written[new] = self._written.pop(old)
+        if self.branch == old:
+            self.branch = new
+        if self.recorder is not None:
+            self.recorder.rename(old, new)
+
     def restart(self, engine: Engine) -> None:
         """Before the run starts again from 0 as its parameters say: a branch at 0 keeps the old path."""
         self.reached(engine.now)
-        if self.current.furthest > 0 and self.tree.commands_of(self.branch):
+        commands = self.tree.commands_of(self.branch)
+        from_zero = [a for a in commands if a.time <= 0.0] + [a for a in self.tree.script if a.time > 0.0]
+        if self.current.furthest > 0 and commands != from_zero:  # else the same run: no branch
             branch = self.tree.fork(self.branch, 0.0)
             self.branch = branch.name
+            self._written[branch.name] = 0
             if self.recorder is not None:
                 self.recorder.branch(branch)
 
     def _applied(self, applied: AppliedCommand) -> None:
         expected = self._expected
-        if expected and expected[0].time == applied.time and expected[0].command == applied.command:
-            expected.popleft()  # a replayed command, already in the branch
-            return
-        self.current.commands.append(applied)
-        if self.recorder is not None:
-            self.recorder.command(self.branch, applied)
+        if expected and expected[0][0].time == applied.time and expected[0][0].command == applied.command:
+            _, own = expected.popleft()  # a command of the branch, due now
+            if not own:
+                return
+        else:  # the person's: the branch's own, after those applied so far (any due ones are later)
+            self.current.commands.insert(self._own_applied, applied)
+        index = self._own_applied
+        self._own_applied += 1
+        if index >= self._written[self.branch]:  # applied for the first time: into the run file
+            self._written[self.branch] = index + 1
+            if self.recorder is not None:
+                self.recorder.command(self.branch, applied)
 
     def end(self, record: dict[str, Any]) -> None:
         """The run is over on the branch on screen at ``record['sim_time']``: write every branch's end."""

@@ -50,7 +50,8 @@ def plan(
     params = runfile.params_of(run, scenario)
     name = runfile.branch_of(run, branch)
     chosen = run.tree[name]
-    commands = run.tree.commands_of(name)
+    applied = run.tree.commands_of(name)
+    commands = run.tree.planned(name)  # with the --command script still due after the recorded end
     notes = [] if warning is None else [warning]
     expected = chosen.record if chosen.ended else None
     if until is not None:
@@ -59,8 +60,8 @@ def plan(
             expected = None
     elif chosen.ended:
         horizon = chosen.until if chosen.until is not None else resolve_duration(scenario, None)
-    elif commands:
-        horizon = max(commands[-1].time, chosen.at)
+    elif applied:
+        horizon = max(applied[-1].time, chosen.at)
         notes.append(
             f"{run.path}: branch {name} has no end line (the run did not finish): "
             f"replaying up to its last command, t = {horizon:g}; --until T runs further"

@@ -3,17 +3,22 @@
 One JSON object per line, each with a ``kind``::
 
     {"kind": "header", "format": "observatory-run", "version": 1, "observatory": "0.1.0",
-     "scenario": "bottleneck", "path": null, "sha256": null, "params": {...}, "seed": 0}
+     "scenario": "bottleneck", "path": null, "sha256": null, "params": {...}, "seed": 0,
+     "scheduled": [{"time": 90.0, "command": "set", "args": {...}}]}
     {"kind": "command", "branch": "main", "time": 60.0, "command": "concurrency", "args": {...}}
     {"kind": "branch", "name": "b1", "parent": "main", "at": 60.0}
+    {"kind": "name", "branch": "b1", "name": "slots-24"}
     {"kind": "end", "branch": "main", "sim_time": 120.0, "until": 120.0, "metrics": {...}}
 
 The header names a bundled scenario, or a user's scenario file by its path
-and SHA-256 (a changed file is refused on replay). Command lines are
+and SHA-256 (a changed file is refused on replay); ``scheduled`` is the
+run's ``--command`` script, which every branch applies (optional: none).
+Command lines are
 written and flushed as each command is applied, so a run that crashes or
 is killed leaves a readable record up to its last command; end lines carry
 each branch's furthest instant, the horizon it was run to (null: the
-scenario's own end) and its metrics record there.
+scenario's own end) and its metrics record there. A name line renames a
+branch (the lines after it use the new name).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -60,8 +66,10 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def header(scenario: Scenario, params: Any, seed: int) -> dict[str, Any]:
-    """The header line of a run of ``scenario``."""
+def header(
+    scenario: Scenario, params: Any, seed: int, scheduled: Sequence[AppliedCommand] = ()
+) -> dict[str, Any]:
+    """The header line of a run of ``scenario`` (``scheduled``: its ``--command`` script)."""
     path = scenario_file(scenario)
     return {
         "kind": "header",
@@ -73,22 +81,33 @@ def header(scenario: Scenario, params: Any, seed: int) -> dict[str, Any]:
         "sha256": None if path is None else sha256_of(path),
         "params": as_dict(params),
         "seed": seed,
+        "scheduled": [a.as_dict() for a in scheduled],
     }
 
 
 class RunWriter:
     """Writes a run file line by line, each line flushed as it is written."""
 
-    def __init__(self, path: str | Path, scenario: Scenario, params: Any, seed: int) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        scenario: Scenario,
+        params: Any,
+        seed: int,
+        scheduled: Sequence[AppliedCommand] = (),
+    ) -> None:
         self.path = Path(path)
         self._out: IO[str] | None = _open_for_lines(self.path)
-        self._line(header(scenario, params, seed))
+        self._line(header(scenario, params, seed, scheduled))
 
     def command(self, branch: str, applied: AppliedCommand) -> None:
         self._line({"kind": "command", "branch": branch, **applied.as_dict()})
 
     def branch(self, branch: Branch) -> None:
         self._line({"kind": "branch", "name": branch.name, "parent": branch.parent, "at": branch.at})
+
+    def rename(self, old: str, new: str) -> None:
+        self._line({"kind": "name", "branch": old, "name": new})
 
     def end(self, branch: str, record: dict[str, Any], until: float | None) -> None:
         """The end of a branch: where it stopped, the horizon it was run to (None: its natural end)."""
@@ -127,11 +146,17 @@ def _open_for_lines(path: Path) -> IO[str]:
     return path.open("w", encoding="utf-8")
 
 
-def recorder(output: Any, scenario: Scenario, params: Any, seed: int) -> RunWriter | None:
-    """The writer for a checked ``--record`` output (``observatory.outputs.Output``), or None."""
+def recorder(
+    output: Any, scenario: Scenario, params: Any, seed: int, scheduled: Sequence[Any] = ()
+) -> RunWriter | None:
+    """The writer for a checked ``--record`` output (``observatory.outputs.Output``), or None.
+
+    ``scheduled``: the run's ``--command``s (anything with ``time`` and ``command``).
+    """
     if output is None:
         return None
-    return RunWriter(output.path if output.stream else output.target, scenario, params, seed)
+    script = [AppliedCommand(c.time, c.command) for c in scheduled]
+    return RunWriter(output.path if output.stream else output.target, scenario, params, seed, script)
 
 
 # -- reading -----------------------------------------------------------------------
@@ -167,7 +192,7 @@ def read(path: str | Path) -> RunFile:
     if head.get("kind") != "header" or head.get("format") != FORMAT:
         raise RunFileError(f"{path}:1: not an observatory run file (no {FORMAT} header)")
     _check_header(path, head)
-    tree = BranchTree()
+    tree = BranchTree(_scheduled(path, head))
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
@@ -207,6 +232,17 @@ def _check_header(path: Path, head: dict[str, Any]) -> None:
         raise RunFileError(f"{path}:1: damaged header: a scenario file needs both path and sha256")
 
 
+def _scheduled(path: Path, head: dict[str, Any]) -> list[AppliedCommand]:
+    """The header's ``scheduled`` commands (a file written before it existed has none)."""
+    found = head.get("scheduled", [])
+    if not isinstance(found, list):
+        raise RunFileError(f"{path}:1: damaged header: scheduled {found!r} is not a list")
+    try:
+        return [AppliedCommand.from_dict(item) for item in found]
+    except CommandError as error:
+        raise RunFileError(f"{path}:1: damaged header: scheduled: {error}") from None
+
+
 def _read_line(path: Path, number: int, data: dict[str, Any], tree: BranchTree) -> None:
     where = f"{path}:{number}"
     kind = data.get("kind")
@@ -235,6 +271,14 @@ def _read_line(path: Path, number: int, data: dict[str, Any], tree: BranchTree) 
             tree.add(Branch(name, parent, float(at), furthest=float(at)))
         except ValueError as error:
             raise RunFileError(f"{where}: damaged branch line: {error}") from None
+    elif kind == "name":
+        old, new = data.get("branch"), data.get("name")
+        if old not in tree or not isinstance(new, str):
+            raise RunFileError(f"{where}: damaged name line: needs a known branch and a name")
+        try:
+            tree.rename(old, new)
+        except ValueError as error:
+            raise RunFileError(f"{where}: damaged name line: {error}") from None
     elif kind == "end":
         name, sim_time, record = data.get("branch"), data.get("sim_time"), data.get("metrics")
         if name not in tree:

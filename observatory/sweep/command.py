@@ -43,6 +43,7 @@ SWEEP_OPTIONS = (
     "metrics",
     "plot",
     "overwrite",
+    "command",
 )
 _COUNT = ParamSpec("workers", int, None, "", min=1)
 _SEEDS = ParamSpec("seeds", int, 1, "", min=1)
@@ -164,6 +165,16 @@ def _sweep_options() -> list[inspect.Parameter]:
             o(None, "--plot", metavar="METRIC", help="Plot this metric against the first swept parameter"),
         ),
         ("overwrite", bool, o(False, "--overwrite", help="Start the file over instead of resuming it")),
+        (
+            "command",
+            list[str] | None,
+            o(
+                None,
+                "--command",
+                metavar="T:TEXT",
+                help="A command at virtual time T in every run, as for run (repeatable)",
+            ),
+        ),
     ]
     kind = inspect.Parameter.KEYWORD_ONLY
     return [inspect.Parameter(n, kind, default=opt, annotation=ann) for n, ann, opt in options]
@@ -206,6 +217,7 @@ def sweep_cli(
     metrics: str | None,
     plot: str | None,
     overwrite: bool,
+    command: list[str] | None,
 ) -> int:
     """Check everything, run the sweep with a progress bar, print the summary; returns the exit code."""
     if out is None:
@@ -220,7 +232,8 @@ def sweep_cli(
         raise ParamError("plot", "needs a swept parameter to plot against: add --param NAME=V1,V2")
     count = None if workers is None else _COUNT.convert(workers)
     the_plan = plan(
-        ref, grid, _seeds(seeds, seed_list), _duration(duration), params=fixed, out=out, overwrite=overwrite
+        ref, grid, _seeds(seeds, seed_list), _duration(duration), params=fixed, out=out, overwrite=overwrite,
+        commands=command or (),
     )
     chosen = _check_metrics(the_plan, metrics, plot)
     executor = executor_for(dask, count)

@@ -15,28 +15,29 @@ import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from observatory.sweep.run import run_one
+from observatory.sweep.run import commands_column, run_one
 from scenarios.params import ParamError
 from scenarios.registry import load
 
 DASK_TIMEOUT = 3.0  # seconds to reach a Dask scheduler before the sweep gives up (exit 2)
 
-Task = tuple[int, Any, dict[str, Any], int, float | None]  # index, scenario, values, seed, duration
+# index, scenario, values, seed, duration, --command texts
+Task = tuple[int, Any, dict[str, Any], int, float | None, tuple[str, ...]]
 
 
 def call(task: Task) -> tuple[int, dict[str, Any]]:
     """Run one task; module-level so that every executor can pickle it."""
-    index, scenario, values, seed, duration = task
-    return index, run_one(scenario, values, seed, duration)
+    index, scenario, values, seed, duration, commands = task
+    return index, run_one(scenario, values, seed, duration, commands)
 
 
 def lost(task: Task, error: BaseException) -> tuple[int, dict[str, Any]]:
     """The failed row of a run whose worker never gave its row back."""
-    index, scenario, values, seed, _ = task
+    index, scenario, values, seed, _, commands = task
     name = scenario if isinstance(scenario, str) else scenario.name
     with contextlib.suppress(Exception):
         name = load(scenario).name if isinstance(scenario, str) else name
-    row = {"scenario": name, "seed": seed, **values, "status": "failed"}
+    row = {"scenario": name, "seed": seed, **values, **commands_column(commands), "status": "failed"}
     row["error"] = f"the run was lost: {type(error).__name__}: {error}"
     return index, row
 

@@ -1,4 +1,4 @@
-"""One run of a sweep as a plain function: (scenario, values, seed, duration) -> one row.
+"""One run of a sweep as a plain function: (scenario, values, seed, duration, commands) -> one row.
 
 Everything it takes and returns pickles, so a local process pool and a Dask
 worker call the same function and get the same row. A run that raises, or
@@ -53,19 +53,31 @@ def _finite(value: Any) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
 
+def commands_column(commands: tuple[str, ...]) -> dict[str, str]:
+    """The row's ``commands`` column: the ``--command`` texts as given, joined by ``; `` (none: no column)."""
+    return {"commands": "; ".join(commands)} if commands else {}
+
+
 def run_one(
-    scenario: Scenario | str, values: dict[str, Any], seed: int, duration: float | None
+    scenario: Scenario | str,
+    values: dict[str, Any],
+    seed: int,
+    duration: float | None,
+    commands: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Run one parameter point with one seed headless; return its row (never raises for the run)."""
+    """Run one parameter point with one seed headless; return its row (never raises for the run).
+
+    ``commands`` are ``--command`` texts (``"T:TEXT"``), applied at their times in every run.
+    """
     started = perf_counter()
     if isinstance(scenario, str):
         scenario = load(scenario)
-    row: dict[str, Any] = {"scenario": scenario.name, "seed": seed, **values}
+    row: dict[str, Any] = {"scenario": scenario.name, "seed": seed, **values, **commands_column(commands)}
     try:
         params = parse_params(scenario.params, values)
         row.update(as_dict(params))
         row.update(theory_of(scenario, params))
-        record = run_headless(scenario, params, seed, duration)
+        record = run_headless(scenario, params, seed, duration, commands=list(commands))
     except Exception as error:
         row.update(sim_time=None, wall_time=perf_counter() - started, status="failed")
         row["error"] = f"{type(error).__name__}: {error}"

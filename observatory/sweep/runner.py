@@ -10,12 +10,13 @@ from typing import Any
 import pyarrow as pa
 
 from observatory.headless import resolve_duration
+from observatory.scheduled import parse_scheduled
 from observatory.sweep.executors import DaskCluster, LocalPool, Serial, Task
 from observatory.sweep.grid import Run, make_grid, seed_list
 from observatory.sweep.table import Results, row_key
 from observatory.tabular import check_path
 from scenarios.framework import Scenario
-from scenarios.params import ParamError
+from scenarios.params import ParamError, parse_params
 from scenarios.registry import load
 
 # progress(runs done, runs to do, failed so far)
@@ -46,6 +47,7 @@ class Plan:
     todo: list[Run]
     duration: float | None
     results: Results
+    commands: tuple[str, ...] = ()  # --command texts, the same in every run
 
 
 def plan(
@@ -57,14 +59,21 @@ def plan(
     params: Mapping[str, Any] | None = None,
     out: str | Path | None = None,
     overwrite: bool = False,
+    commands: Sequence[str] = (),
 ) -> Plan:
-    """Check every input (raising ParamError or ScenarioError) and work out the runs left to do."""
+    """Check every input (raising ParamError or ScenarioError) and work out the runs left to do.
+
+    ``commands`` (``"T:TEXT"``, as ``--command``) are checked against every point's parameters.
+    """
     loaded = load(scenario) if isinstance(scenario, str) else scenario
     path = None if out is None else check_path("out", str(out))
     the_grid = make_grid(loaded, grid, params)
     runs = the_grid.runs(seed_list(seeds))
+    texts = tuple(commands)
+    for point in the_grid.points() if texts else ():
+        parse_scheduled(texts, loaded, parse_params(loaded.params, point))
     horizon = resolve_duration(loaded, duration)
-    results = Results(loaded, path, overwrite)
+    results = Results(loaded, path, overwrite, texts)
     if not loaded.stops_itself:
         _check_same_duration(results, horizon)
     done = results.done()
@@ -72,7 +81,7 @@ def plan(
     todo = [r for r in runs if row_key({**r.values, "seed": r.seed}, names) not in done]
     by_path = isinstance(scenario, str) and scenario.endswith(".py")
     ref = str(Path(scenario).resolve()) if by_path else scenario  # workers may start elsewhere
-    return Plan(loaded, ref, runs, todo, horizon, results)
+    return Plan(loaded, ref, runs, todo, horizon, results, texts)
 
 
 def _check_same_duration(results: Results, horizon: float | None) -> None:
@@ -96,7 +105,9 @@ def execute(
 ) -> Outcome:
     """Run what the plan has left on ``executor``; Ctrl+C stops it with the finished rows kept."""
     results, todo = the_plan.results, the_plan.todo
-    tasks: list[Task] = [(r.index, the_plan.ref, r.values, r.seed, the_plan.duration) for r in todo]
+    tasks: list[Task] = [
+        (r.index, the_plan.ref, r.values, r.seed, the_plan.duration, the_plan.commands) for r in todo
+    ]
     interrupted = False
     finished = 0
     try:
@@ -164,6 +175,7 @@ def sweep(
     out: str | Path | None = None,
     overwrite: bool = False,
     progress: SweepProgress | None = None,
+    commands: Sequence[str] = (),
 ) -> pa.Table:
     """Run every point of ``grid`` with every seed and return one row per run as a ``pyarrow.Table``.
 
@@ -174,8 +186,11 @@ def sweep(
     ``"serial"``, ``"dask-local"`` (a LocalCluster for this sweep), a Dask
     scheduler address, or an executor object from ``observatory.sweep``.
     With ``out`` the rows are also saved there (Parquet or CSV), and runs
-    already in that file are skipped unless ``overwrite``.
+    already in that file are skipped unless ``overwrite``. ``commands`` are
+    ``"T:TEXT"`` texts, as ``--command``, applied at their times in every run.
     """
-    the_plan = plan(scenario, grid, seeds, duration, params=params, out=out, overwrite=overwrite)
+    the_plan = plan(
+        scenario, grid, seeds, duration, params=params, out=out, overwrite=overwrite, commands=commands
+    )
     chosen, owned = make_executor(executor, workers)
     return execute(the_plan, chosen if owned else _Borrowed(chosen), progress).table

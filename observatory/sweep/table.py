@@ -3,8 +3,10 @@
 Columns: ``scenario``, ``seed``, every parameter (typed as the parameter),
 every scalar metric (typed from the first runs that finished), the
 ``theory_<metric>`` columns the scenario declares, ``sim_time``,
-``wall_time``, ``status``, ``error``. The file is rewritten whole (through
-a temporary file and a rename) at most every ``FLUSH_EVERY`` wall seconds
+``wall_time``, ``status``, ``error``; with ``--command``s also ``commands``
+(their texts, the same in every row: a file of other commands is not
+resumed). The file is rewritten whole (through a temporary file and a
+rename) at most every ``FLUSH_EVERY`` wall seconds
 and at the end, so a crash loses at most the runs of that last stretch.
 """
 
@@ -73,12 +75,16 @@ def row_key(row: dict[str, Any], names: list[str]) -> tuple[Any, ...]:
 class Results:
     """The rows of one sweep, those already in ``path`` first, and the file they are saved to."""
 
-    def __init__(self, scenario: Scenario, path: Path | None, overwrite: bool = False) -> None:
+    def __init__(
+        self, scenario: Scenario, path: Path | None, overwrite: bool = False, commands: tuple[str, ...] = ()
+    ) -> None:
         self.scenario = scenario
         self.path = path
         self.params = param_fields(scenario)
         self.names = [f.name for f in self.params]
-        self.head = [pa.field("scenario", pa.string()), pa.field("seed", pa.int64()), *self.params]
+        self.commands = "; ".join(commands)
+        scripted = [pa.field("commands", pa.string())] if commands else []
+        self.head = [pa.field("scenario", pa.string()), pa.field("seed", pa.int64()), *self.params, *scripted]
         self.schema: pa.Schema | None = None
         self.old: pa.Table | None = None
         self.new: list[tuple[int, dict[str, Any]]] = []
@@ -109,6 +115,14 @@ class Results:
                 "out",
                 f"{str(path)!r} {what}, so this sweep cannot resume it: "
                 "use --overwrite to start over, or another file",
+            )
+        given = set(table.column("commands").to_pylist()) if "commands" in has else {""}
+        if given - {self.commands}:
+            theirs = sorted(str(g or "") for g in given - {self.commands})[0] or "none"
+            raise ParamError(
+                "command",
+                f"{str(path)!r} holds runs with other commands ({theirs!r}), so this sweep cannot "
+                "resume it: give the same --command, --overwrite to start over, or another --out",
             )
         return table
 

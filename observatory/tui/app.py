@@ -25,7 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from engine import Engine, Pacer
-from engine.commands import Command, CommandError
+from engine.commands import AppliedCommand, Command, CommandError
 from observatory import metrics
 from observatory.checks import ScenarioFault, check_states, metrics_of
 from observatory.failures import agent_traceback, one_line
@@ -33,8 +33,9 @@ from observatory.gc_policy import collect_and_freeze, survivors_frozen
 from observatory.history import History
 from observatory.mqtt.remote import POLL_BUDGET, Remote
 from observatory.rewind import Line
-from observatory.scheduled import Scheduled, schedule
+from observatory.scheduled import Scheduled
 from observatory.tui.branch_list import BranchList
+from observatory.tui.branch_name import BranchName
 from observatory.tui.clock import FrameTicker
 from observatory.tui.compare import CompareScreen
 from observatory.tui.control_room import constraint_lines, paused_scopes
@@ -124,7 +125,11 @@ class ObservatoryApp(Steering, App[None]):
     ) -> None:
         super().__init__(driver_class=terminal_driver())
         self.remote = remote  # steered over MQTT (observatory.mqtt)
-        self.history = history if history is not None else History()
+        # --command: part of the run's description, so every branch (and a restart) has them.
+        script = [AppliedCommand(c.time, c.command) for c in commands]
+        if history is not None and script:
+            raise ValueError("give the scheduled commands to the History (its script)")
+        self.history = history if history is not None else History(script=script)
         # Engine slices run through this (``StopSignals.slice`` when run from the command line,
         # so an agent that never yields can be interrupted); quit keys are reported to
         # ``on_quit_key`` by the input thread as they arrive.
@@ -132,7 +137,6 @@ class ObservatoryApp(Steering, App[None]):
         self.on_quit_key: Callable[[], None] | None = None
         self.quit_when_mounted = False
         self.scenario = scenario
-        self.scheduled = list(commands)  # --command: part of the run, so a restart has them too
         self.params = params
         self.seed = seed
         self.start_at = start_at
@@ -164,8 +168,7 @@ class ObservatoryApp(Steering, App[None]):
         self.engine: Engine = line.engine
         self.world: World = line.world
         self._follow(line)
-        self.history.attach(line)
-        schedule(self.engine, self.scheduled)  # --command: applied and recorded when due
+        self.history.attach(line)  # the branch's commands (--command's too) applied when due
         if self.remote is not None and self.remote.attach(self.engine, self.world, speed):
             self.engine.run(until=self.engine.now, max_steps=SETTLE_STEPS)  # shown even if paused
         if run_to is not None:
@@ -476,14 +479,35 @@ class ObservatoryApp(Steering, App[None]):
         self._update_panels()
 
     def action_branches(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name is not None and name != self.history.branch:
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None or choice[1] == self.history.branch:
+                return
+            what, name = choice
+            if what == "compare":
+                self.action_compare(name)
+            else:
                 self.rewinder.switch(name)
 
         self.push_screen(BranchList(self.rewinder.rows()), chosen)
 
-    def action_compare(self) -> None:
-        other = self.rewinder.partner()
+    def action_name_branch(self) -> None:
+        self.push_screen(BranchName(self.history.branch, self.name_branch))
+
+    def name_branch(self, name: str) -> str | None:
+        """Give the branch on screen a name; the one-line reason it was refused, or None."""
+        old = self.history.branch
+        try:
+            self.history.rename(old, name)
+        except ValueError as error:
+            return str(error)
+        self.rewinder.renamed(old, name)
+        self.notify(f"branch {old} is now {name}")
+        self._update_panels()
+        return None
+
+    def action_compare(self, other: str | None = None) -> None:
+        """Compare the branch on screen with ``other`` (default: its parent, or the newest other one)."""
+        other = other or self.rewinder.partner()
         if other is None:
             self.notify("one branch only: go back (<), change something: a branch", severity="warning")
             return
@@ -544,7 +568,7 @@ class ObservatoryApp(Steering, App[None]):
         if self.history.recorder is not None:
             self.notify("recording: a new seed is another run; quit, run with --seed", severity="warning")
             return
-        self.history = History()  # another run: its branches start afresh
+        self.history = History(script=self.history.tree.script)  # another run: its branches start afresh
         self.seed += 1
         self.rewinder.reset()
         self._restart(self.seed)
@@ -574,6 +598,10 @@ class ObservatoryApp(Steering, App[None]):
         yield SystemCommand("Forward 10 s", "Seek 10 virtual s on (>)", lambda: self.action_seek(10))
         yield SystemCommand("Go to t = 0", "Seek to the start (home)", self.action_seek_home)
         yield SystemCommand("Branches", "List the branches, switch to one (b)", self.action_branches)
+        yield SystemCommand(
+            "Name this branch", "Give the branch on screen a name (for replay --branch)",
+            self.action_name_branch,
+        )
         yield SystemCommand("Compare branches", "This branch beside its parent (c)", self.action_compare)
         yield SystemCommand("Restart", "The identical run again, same seed (r)", self.action_restart)
         yield SystemCommand("New seed", "Restart with the next seed (n)", self.action_new_seed)

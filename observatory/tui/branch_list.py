@@ -1,6 +1,7 @@
 """The branch list (key ``b``): every branch with its parent, instant, commands and headline metrics.
 
-Choosing one switches to it (the app seeks to its furthest instant).
+Choosing one (Enter) switches to it (the app seeks to its furthest instant);
+``c`` compares the highlighted one with the branch on screen.
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-class BranchList(ModalScreen[str | None]):
-    """Pick a branch; escape closes without switching."""
+class BranchList(ModalScreen[tuple[str, str] | None]):
+    """Pick a branch: ``("switch", name)`` or ``("compare", name)``; escape closes (None)."""
 
     DEFAULT_CSS = """
     BranchList { align: center middle; }
@@ -70,6 +71,7 @@ class BranchList(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss_none", "close"),
         Binding("b", "dismiss_none", "close", show=False),
+        Binding("c", "compare", "compare with the one on screen"),
     ]
 
     def __init__(self, rows: list[BranchRow]) -> None:
@@ -78,7 +80,8 @@ class BranchList(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(line(("branches", "bold"), ("  enter switches, escape closes", "dim")))
+            hint = "  enter switches, c compares with the one on screen, escape closes"
+            yield Static(line(("branches", "bold"), (hint, "dim")))
             options = OptionList(*[Option(describe(r), id=r.name) for r in self.rows], id="branches")
             yield options
 
@@ -89,7 +92,12 @@ class BranchList(ModalScreen[str | None]):
         options.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.dismiss(("switch", str(event.option.id)))
+
+    def action_compare(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(("compare", self.rows[options.highlighted].name))
 
     def action_dismiss_none(self) -> None:
         self.dismiss(None)

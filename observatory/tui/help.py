@@ -23,6 +23,7 @@ HELP = (
     ("<  >", "seek 10 virtual s back / on (recomputed exactly; escape cancels)"),
     ("home", "seek to t = 0; click or drag the timeline to seek anywhere"),
     ("b", "branches: a command given after going back starts one; switch"),
+    ("", "  ctrl+p, Name this branch: a name of yours (replay --branch NAME)"),
     ("c", "compare this branch with its parent: series overlaid, metrics"),
     ("r", "restart with the same seed: the identical run"),
     ("n", "restart with the next seed"),

@@ -99,6 +99,11 @@ class Rewinder:
         self.app.notify("seeking is off while the run is steered over MQTT", severity="warning")
         return False
 
+    def renamed(self, old: str, new: str) -> None:
+        """A branch got a name: a seek to it goes on under the new one."""
+        if self.job_branch == old:
+            self.job_branch = new
+
     def cancel(self) -> None:
         """Stop a seek where it is; a line computed part of the way is kept as a checkpoint."""
         job, self.job = self.job, None
@@ -158,13 +163,18 @@ class Rewinder:
         for b in history.tree:
             current = b.name == history.branch
             record = self.app.record() if current else b.record
+            furthest = max(b.furthest, self.app.engine.now) if current else b.furthest
             out.append(
                 BranchRow(
                     name=b.name,
                     parent=b.parent,
                     at=b.at,
-                    furthest=max(b.furthest, self.app.engine.now) if current else b.furthest,
-                    commands=tuple(f"t={c.time:,.1f} {c.command.text()}" for c in b.commands),
+                    furthest=furthest,
+                    # A scheduled command (--command) the branch has not reached yet is due.
+                    commands=tuple(
+                        f"t={c.time:,.1f} {c.command.text()}" + (" (due)" if c.time > furthest else "")
+                        for c in b.commands
+                    ),
                     metrics=headline(record),
                     current=current,
                 )

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from engine.commands import AppliedCommand
 from observatory import artifacts, metrics
 from observatory.failures import tell
 from observatory.history import History
@@ -68,11 +69,11 @@ def run_tui(
         on_request=quit_app, on_stuck=stuck, on_hard_exit=lambda: holder and restore(driver_of(holder[0]))
     )
     with signals:
-        history = History(recorder=recorder)
-        if replay is not None:  # the branches of a run file; the one replayed on screen
+        # --command: the run's script, part of its description (every branch applies it).
+        history = History(recorder=recorder, script=[AppliedCommand(c.time, c.command) for c in commands])
+        if replay is not None:  # the branches of a run file (its script too); the one replayed on screen
             history = History(replay.tree, replay.branch, recorder)
-        app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history,
-                            commands=commands)
+        app = ObservatoryApp(scenario, params, seed, speed, remote=remote, history=history)
         holder.append(app)
         signals.built()
         app.run_slice = signals.slice

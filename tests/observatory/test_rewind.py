@@ -245,3 +245,23 @@ def test_big_worlds_park_fewer_engines(monkeypatch: pytest.MonkeyPatch) -> None:
         lines.park(line)
     assert lines.room() == 2 and sorted(x.now for x in lines.parked) in ([1.0, 3.0], [2.0, 3.0])
     lines.close()
+
+
+def test_q_quits_during_a_seek_and_the_record_is_of_the_instant_on_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rewinder, "SEEK_SLICE", 1e-6)  # one slice of steps per frame: many frames
+    monkeypatch.setattr(rewind, "STEPS", 200)
+    app = ObservatoryApp(SCENARIO, defaults(agents=150), seed=1, start_at=30.0, frame_rate=10)
+
+    async def run() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            app.rewinder.seek(25.0)
+            await pilot.pause(0.1)
+            assert app.rewinder.seeking and app.return_code is None
+            await pilot.press("q")
+            await pilot.pause(0.1)
+            assert app.return_code == 0  # exiting, the seek not awaited
+
+    asyncio.run(run())
+    assert finish(app)["sim_time"] == 30.0
