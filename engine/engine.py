@@ -68,6 +68,14 @@ class Engine:
         """
         self.kernel.stop()
 
+    def stop_when(self, done: Callable[[], bool] | None) -> None:
+        """End the run at the instant after which ``done()`` is true (asked once per instant).
+
+        The clock stays at that instant, so the run and its metrics end there,
+        whatever the slice a caller runs in. It stops a run once, like ``stop()``.
+        """
+        self.kernel.stop_when(done)
+
     def call_at(self, when: float, callback: Callable[[], None]) -> Timer:
         """Run ``callback()`` at virtual time ``when``; for observers, not agents."""
         return self.kernel.call_at(when, callback)

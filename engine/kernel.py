@@ -133,6 +133,8 @@ class Kernel:
         # True when the last run() ended because stop() was called, not for want of events.
         self.stopped = False
         self._halt = Timer(_halt)
+        # Asked once as the clock is about to leave an instant; True ends the run there (see stop_when).
+        self._done: Callable[[], bool] | None = None
         # When the last step was taken; the clock may since have moved on to a run's horizon.
         self.last_step_time = 0.0
 
@@ -207,6 +209,17 @@ class Kernel:
             halt._wait = RUNNING
             self._ready.appendleft(halt)  # type: ignore[arg-type]
 
+    def stop_when(self, done: Callable[[], bool] | None) -> None:
+        """End a run at the instant after which ``done()`` is true, before the clock moves on.
+
+        ``done`` is asked once per instant, as the clock is about to leave it
+        (not per event), in the loop's branch for a timer past the horizon, so
+        the hot path is unchanged. The first true answer stops that run, as ``stop()`` would,
+        with the clock left at the instant that made the world done; the
+        check is then spent, so a later ``run`` goes on like after ``stop()``.
+        """
+        self._done = done
+
     # -- running ---------------------------------------------------------------
 
     @property
@@ -247,7 +260,11 @@ class Kernel:
         # Hot loop: every agent step of every run passes through here. A for
         # loop over a range in chunks: CPython 3.11 specialises the loop body
         # far better behind a for loop's back edge than behind a while loop's.
-        horizon = _FOREVER if until is None or until == math.inf else until
+        limit = _FOREVER if until is None or until == math.inf else until
+        finished = self._done
+        # With a done check, ``horizon`` follows the clock, so leaving an instant takes the
+        # rare branch below (which asks ``finished``) and the hot path is unchanged.
+        horizon = limit if finished is None else min(self.now, limit)
         budget = sys.maxsize if max_steps is None else max_steps
         heap = self._heap
         lane = self._lane
@@ -278,10 +295,17 @@ class Kernel:
                             else:
                                 stopped = True
                                 break
-                        if when > horizon:
-                            heappush(heap, (when, seq, agent))
-                            stopped = True
-                            break
+                        if when > horizon:  # past the run's end, or leaving an instant with a done check
+                            if when > limit:
+                                heappush(heap, (when, seq, agent))
+                                stopped = True
+                                break
+                            if finished():  # type: ignore[misc]  # horizon < limit only with a check
+                                heappush(heap, (when, seq, agent))
+                                self._done = None
+                                self.stopped = stopped = True
+                                break
+                            horizon = when
                         self.now = when
                         agent._wait = -1  # RUNNING
                     # Resume the agent until it parks again or ends (inlined _resume).
@@ -303,8 +327,12 @@ class Kernel:
             done += taken - 1
         if done:
             self.last_step_time = self.now
-        if stopped:
-            self._reach(until)
+        if stopped and not self.stopped:
+            if finished is not None and self._done is not None and finished():  # done as events ran out
+                self._done = None
+                self.stopped = True
+            else:
+                self._reach(until)
         self.steps += done
         return done
 

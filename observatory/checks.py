@@ -26,6 +26,11 @@ def checked_world(scenario: Scenario, world: Any) -> World:
             f"scenario {scenario.name!r}: build() returned {_what(world)}; "
             "expected a World (scenarios.World) holding the agents' cells"
         )
+    if not isinstance(type(world).done, property):
+        raise ScenarioFault(
+            f"scenario {scenario.name!r}: {type(world).__name__}.done is {_what(type(world).done)}; "
+            "expected a property (@property def done(self) -> bool)"
+        )
     check_states(scenario, world)
     return world
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -136,6 +137,9 @@ class World:
         self.state = np.frombuffer(self.cells, dtype=np.uint8)
         self.limit: Limit | None = None
         self._palette = np.array([s.color for s in self.legend] or [(0, 0, 0)], dtype=np.uint8)
+        done = type(self).done
+        if isinstance(done, property) and done is not World.done:  # a world that ends itself
+            engine.stop_when(partial(done.fget, self))  # the run ends at the instant it is done
 
     @property
     def done(self) -> bool:
@@ -150,8 +154,10 @@ class World:
         """How far the run has got, in the scenario's words (``"0 of 3 generations"``).
 
         A stalled run's message ends with it; empty when there is nothing to say.
-        A world that becomes ``done`` should call ``engine.stop()`` at that
-        moment, so the run and its metrics end at that very event.
+        A world that overrides ``done`` ends its run at the instant that made
+        it done: the engine asks ``done`` once per instant, as the clock is
+        about to move on. A world may also call ``engine.stop()`` to end the
+        run at the very event.
         """
         return ""
 
