@@ -132,6 +132,8 @@ class Kernel:
         self._on_failed = bus.outlet(AgentFailed)
         # True when the last run() ended because stop() was called, not for want of events.
         self.stopped = False
+        # True once run() was first called: before that no agent has moved (see Engine.submit).
+        self.started = False
         self._halt = Timer(_halt)
         # When the last step was taken; the clock may since have moved on to a run's horizon.
         self.last_step_time = 0.0
@@ -254,6 +256,7 @@ class Kernel:
         ready = self._ready
         done = taken = 0
         stopped = self.stopped = False
+        self.started = True
         try:
             while not stopped and done < budget:
                 chunk = min(_CHUNK, budget - done)
