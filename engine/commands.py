@@ -20,6 +20,18 @@ A command applies at the *end* of its instant: after everything else that
 is due at that virtual time. That place is the same whether the command
 came from a key press between two slices of a live run or from a record
 being replayed, so both runs see the same events in the same order.
+
+A command given before the run's first step (a broker's retained
+constraints when a run connects) applies at once, *at the start*: before
+any agent moves. It is logged with time 0 and ``"at": "start"``, and a
+replay applies it there again (``Engine.submit`` before the first step).
+
+A ``set`` value is converted once, when the command is submitted or
+scheduled, and applied as that value. Its cross-check against the other
+parameters runs again when it applies, against the values in force then;
+one that fails there is *refused* (reported to ``on_refused`` or the
+engine's refusal watchers, not logged): it changes nothing and never
+raises out of ``Engine.run``.
 """
 
 from __future__ import annotations
@@ -46,6 +58,8 @@ COMMAND_NAMES = ("set", "concurrency", "rate-limit", "pause", "resume", "clear")
 KINDS = ("pause", "concurrency", "rate_limit")
 _KIND_SPELLINGS = {"concurrency": "concurrency", "rate-limit": "rate_limit", "rate_limit": "rate_limit",
                    "pause": "pause"}
+# The ``at`` of a command applied before the run's first step.
+START = "start"
 # Longest value echoed in an error message; longer ones are cut.
 _ECHO = 60
 
@@ -87,26 +101,38 @@ class Command:
 
 @dataclass(frozen=True)
 class AppliedCommand:
-    """A command as logged: the virtual instant it was applied at, and what it was."""
+    """A command as logged: the virtual instant it was applied at, and what it was.
+
+    ``at_start``: applied before the run's first step (time 0), not at the
+    end of an instant.
+    """
 
     time: float
     command: Command
+    at_start: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        """The metrics file's and run file's form: ``{time, command, args}``."""
-        return {"time": self.time, "command": self.command.name, "args": dict(self.command.args)}
+        """The metrics file's and run file's form: ``{time, command, args}``, plus ``"at": "start"`` if so."""
+        data = {"time": self.time, "command": self.command.name, "args": dict(self.command.args)}
+        if self.at_start:
+            data["at"] = START
+        return data
 
     @classmethod
     def from_dict(cls, data: Any) -> AppliedCommand:
         """Read the ``as_dict`` form back, checking its shape (raises CommandError)."""
-        if not isinstance(data, dict) or set(data) != {"time", "command", "args"}:
-            raise CommandError("a command needs exactly the keys time, command and args")
+        keys = {"time", "command", "args"}
+        if not isinstance(data, dict) or not keys <= set(data) <= keys | {"at"}:
+            raise CommandError("a command needs exactly the keys time, command and args (and maybe at)")
         time, name, args = data["time"], data["command"], data["args"]
         if isinstance(time, bool) or not isinstance(time, int | float) or not 0 <= time < math.inf:
             raise CommandError(f"command time {_echo(time)} is not valid: use a number of virtual s >= 0")
         if not isinstance(args, dict):
             raise CommandError(f"command args {_echo(args)} are not valid: use an object")
-        return cls(float(time), check_command(Command(name, args)))
+        at_start = "at" in data
+        if at_start and (data["at"] != START or time != 0):
+            raise CommandError(f"command at {_echo(data['at'])} is not valid: only \"start\", at time 0")
+        return cls(float(time), check_command(Command(name, args)), at_start)
 
 
 @dataclass(frozen=True)
@@ -114,8 +140,11 @@ class LiveParameter:
     """A parameter that ``set`` may change while the run goes.
 
     ``convert`` turns the value's text into the value (raising ValueError with
-    a one-line message, as on the command line); ``apply`` makes the run use it;
-    ``current`` tells the value in force now (for panels and end-of-run records).
+    a one-line message, as on the command line); ``check`` cross-checks a
+    converted value against the run's other values in force now (raising
+    ValueError), and runs again when the command applies; ``apply`` makes the
+    run use it; ``current`` tells the value in force now (for panels and
+    end-of-run records).
     """
 
     name: str
@@ -123,6 +152,7 @@ class LiveParameter:
     apply: Callable[[Any], None]
     help: str = ""
     current: Callable[[], Any] | None = None
+    check: Callable[[Any], None] | None = None
 
 
 def parse_command(text: str) -> Command:

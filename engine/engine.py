@@ -16,6 +16,8 @@ from engine.governor import Governor
 from engine.kernel import Kernel, Timer
 
 AgentFunction = Callable[..., Coroutine[Any, Any, Any]]
+# Told of a command refused when it came to apply: (the command, why).
+Refused = Callable[[Command, CommandError], None]
 
 
 class Engine:
@@ -41,6 +43,7 @@ class Engine:
         self.commands: list[AppliedCommand] = []
         self.live_parameters: dict[str, LiveParameter] = {}
         self._command_watchers: list[Callable[[AppliedCommand], None]] = []
+        self._refusal_watchers: list[Callable[[float, Command, CommandError], None]] = []
 
     # -- time ------------------------------------------------------------------
 
@@ -183,49 +186,90 @@ class Engine:
     def check(self, command: Command) -> Command:
         """The command checked and in canonical form, without applying it (raises CommandError).
 
-        For ``set`` the value is converted by the live parameter, so a bad value
-        gets the same message as on the command line.
+        For ``set`` the value is converted by the live parameter and
+        cross-checked against the values in force now, so a bad value gets
+        the same message as on the command line.
         """
-        command = check_command(command)
-        if command.name == "set":
-            self._convert(command)
-        return command
+        return self._checked(command, now=True)[0]
 
-    def submit(self, command: Command) -> AppliedCommand | None:
-        """Apply an outside command now, at the end of the current instant.
+    @property
+    def started(self) -> bool:
+        """True once the run has taken its first step (``run`` or ``step`` was called)."""
+        return self.kernel.started
 
-        Checked first (CommandError, nothing changes). When nothing else is due
-        at ``now`` it applies at once and is returned; otherwise it waits for
-        the instant to end (the next engine step) and None is returned.
+    def submit(self, command: Command, on_refused: Refused | None = None) -> AppliedCommand | None:
+        """Apply an outside command now: at the start, or at the end of the current instant.
+
+        Checked first (CommandError, nothing changes). Before the first step
+        it applies at once, before any agent moves, and is logged ``at_start``.
+        Later, when nothing else is due at ``now``, it applies at once and is
+        returned; otherwise it waits for the instant to end (the next engine
+        step) and None is returned. A ``set`` whose cross-check fails by then
+        is refused: ``on_refused(command, error)``, else the refusal watchers.
         """
-        command = self.check(command)
+        command, value = self._checked(command, now=True)
+        if not self.kernel.started:
+            return self._apply(command, value, on_refused, at_start=True)
         if self.kernel.instant_done():
-            return self._apply(command)
-        self.kernel.call_late(self.kernel.now, lambda: self._apply(command))
+            return self._apply(command, value, on_refused)
+        self.kernel.call_late(self.kernel.now, lambda: self._apply(command, value, on_refused))
         return None
 
-    def schedule(self, time: float, command: Command) -> Timer:
+    def schedule(self, time: float, command: Command, on_refused: Refused | None = None) -> Timer:
         """Apply an outside command at virtual time ``time`` (>= now), at the end of that instant.
 
-        Returns the timer: ``cancel()`` withdraws the command before it applies
-        (a rewound run that takes another branch).
+        A ``set`` value is converted now and cross-checked when it applies,
+        against the values in force then (refused as in ``submit`` if that
+        fails). Returns the timer: ``cancel()`` withdraws the command before
+        it applies (a rewound run that takes another branch).
         """
         if isinstance(time, bool) or not isinstance(time, int | float) or not self.now <= time < math.inf:
             raise CommandError(f"time {time!r} is not valid: use a virtual time >= now ({self.now:g})")
-        command = self.check(command)
-        return self.kernel.call_late(float(time), lambda: self._apply(command))
+        command, value = self._checked(command, now=False)
+        return self.kernel.call_late(float(time), lambda: self._apply(command, value, on_refused))
 
     def watch_commands(self, fn: Callable[[AppliedCommand], None]) -> Callable[[], None]:
         """Call ``fn(applied)`` after each outside command is applied; returns unsubscribe."""
         self._command_watchers.append(fn)
         return lambda: self._command_watchers.remove(fn)
 
-    def _apply(self, command: Command) -> AppliedCommand:
+    def watch_refusals(self, fn: Callable[[float, Command, CommandError], None]) -> Callable[[], None]:
+        """Call ``fn(time, command, error)`` for each command refused as it applied; returns unsubscribe.
+
+        Only refusals with no ``on_refused`` of their own come here.
+        """
+        self._refusal_watchers.append(fn)
+        return lambda: self._refusal_watchers.remove(fn)
+
+    def _checked(self, command: Command, *, now: bool) -> tuple[Command, Any]:
+        """The canonical command and, for ``set``, its converted value (cross-checked if ``now``)."""
+        command = check_command(command)
+        if command.name != "set":
+            return command, None
+        parameter = self._parameter(command)
+        try:
+            value = parameter.convert(command.args["value"])
+            if now and parameter.check is not None:
+                parameter.check(value)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        return command, value
+
+    def _apply(
+        self, command: Command, value: Any, on_refused: Refused | None, *, at_start: bool = False
+    ) -> AppliedCommand | None:
         args = command.args
         name = command.name
         ttl = args.get("ttl")
         if name == "set":
-            self.live_parameters[args["name"]].apply(self._convert(command))
+            parameter = self.live_parameters[args["name"]]
+            try:
+                if parameter.check is not None:  # against the values in force now, at apply time
+                    parameter.check(value)
+            except ValueError as error:
+                self._refuse(command, CommandError(str(error)), on_refused)
+                return None
+            parameter.apply(value)
         elif name == "concurrency":
             self.governor.set_concurrency(args["scope"], args["limit"], ttl)
         elif name == "rate-limit":
@@ -238,22 +282,26 @@ class Engine:
             kinds = [args["kind"]] if "kind" in args else KINDS
             for kind in kinds:
                 self.governor.remove(args["scope"], kind)
-        applied = AppliedCommand(self.kernel.now, command)
+        applied = AppliedCommand(self.kernel.now, command, at_start)
         self.commands.append(applied)
         for fn in list(self._command_watchers):
             fn(applied)
         return applied
 
-    def _convert(self, command: Command) -> Any:
-        name, text = command.args["name"], command.args["value"]
+    def _refuse(self, command: Command, error: CommandError, on_refused: Refused | None) -> None:
+        if on_refused is not None:
+            on_refused(command, error)
+            return
+        for fn in list(self._refusal_watchers):
+            fn(self.kernel.now, command, error)
+
+    def _parameter(self, command: Command) -> LiveParameter:
+        name = command.args["name"]
         parameter = self.live_parameters.get(name)
         if parameter is None:
             known = ", ".join(sorted(self.live_parameters)) or "none in this scenario"
             raise CommandError(f"set: {name!r} is not a live parameter: use one of {known}")
-        try:
-            return parameter.convert(text)
-        except ValueError as error:
-            raise CommandError(str(error)) from None
+        return parameter
 
 
 class _Repeat:

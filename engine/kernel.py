@@ -132,6 +132,8 @@ class Kernel:
         self._on_failed = bus.outlet(AgentFailed)
         # True when the last run() ended because stop() was called, not for want of events.
         self.stopped = False
+        # True once run() was first called: before that no agent has moved (see Engine.submit).
+        self.started = False
         self._halt = Timer(_halt)
         # Asked once as the clock is about to leave an instant; True ends the run there (see stop_when).
         self._done: Callable[[], bool] | None = None
@@ -271,6 +273,7 @@ class Kernel:
         ready = self._ready
         done = taken = 0
         stopped = self.stopped = False
+        self.started = True
         try:
             while not stopped and done < budget:
                 chunk = min(_CHUNK, budget - done)

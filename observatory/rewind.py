@@ -26,6 +26,7 @@ from engine.commands import AppliedCommand
 from engine.kernel import Timer
 from observatory.checks import checked_world
 from observatory.failures import FailureLog
+from observatory.scheduled import schedule
 from scenarios.framework import Scenario, World
 
 # Engine steps between clock checks while recomputing.
@@ -55,11 +56,16 @@ class Line:
         return self.engine.now
 
     def follow(self, commands: Sequence[AppliedCommand]) -> list[AppliedCommand]:
-        """Schedule the branch's commands not applied yet; returns them (its past must match)."""
+        """Schedule the branch's commands not applied yet; returns them (its past must match).
+
+        Those applied at the start are applied at once (a fresh line, before its first step).
+        """
         self.withdraw_after(-1.0)
         pending = list(commands[len(self.engine.commands) :])
-        self.timers = [(a, self.engine.schedule(a.time, a.command)) for a in pending]
-        return pending
+        schedule(self.engine, [a for a in pending if a.at_start])
+        later = [a for a in pending if not a.at_start]
+        self.timers = [(a, self.engine.schedule(a.time, a.command)) for a in later]
+        return later
 
     def withdraw_after(self, time: float) -> None:
         """Cancel the scheduled commands later than ``time`` (a branch leaves them behind)."""

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from engine import Engine
-from engine.commands import Command, CommandError, parse_command
+from engine.commands import AppliedCommand, Command, CommandError, parse_command
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, specs
 
@@ -46,10 +46,19 @@ def parse_scheduled(texts: Iterable[str], scenario: Scenario, params: Any) -> li
     return found
 
 
-def schedule(engine: Engine, scheduled: Sequence[Scheduled]) -> None:
-    """Hand each command to the engine for its time (on a freshly built world)."""
+def schedule(engine: Engine, scheduled: Sequence[Scheduled | AppliedCommand]) -> None:
+    """Hand each command to the engine for its time (on a freshly built world).
+
+    A logged command that was applied at the start (``at_start``) is applied
+    at once, before the first step, as it was in the run it comes from.
+    """
     for item in scheduled:
-        engine.schedule(item.time, item.command)
+        if getattr(item, "at_start", False):
+            if engine.started:
+                raise CommandError(f"{item.command.text()!r} applies at the start, but the run has started")
+            engine.submit(item.command)
+        else:
+            engine.schedule(item.time, item.command)
 
 
 def _parse_one(text: str) -> Scheduled:

@@ -8,8 +8,10 @@ taken when they started. ``LiveValues`` registers one
 ``engine.LiveParameter`` per declared parameter, so the change is an outside
 command like any other: checked, applied at a virtual instant, logged,
 replayed. A value is converted and checked exactly as on the command line
-(the same one-line message, the params' own cross-checks included); then it
-is stored here and the world's reactions to it run (``on``, ``limit``).
+(the same one-line message); the params' own cross-checks run against the
+values in force when it is given and again when it applies (see
+``engine.commands``); then it is stored here and the world's reactions to it
+run (``on``, ``limit``).
 Parameters that shape the world (agent counts, grid sizes) are not live.
 """
 
@@ -51,10 +53,11 @@ class LiveValues:
             engine.live(
                 LiveParameter(
                     spec.name,
-                    convert=self._converter(spec),
+                    convert=spec.convert,
                     apply=self._applier(spec.name),
                     help=spec.help,
                     current=self._reader(spec.name),
+                    check=self._checker(spec.name),
                 )
             )
         for name, limit in (limits or {}).items():
@@ -103,15 +106,15 @@ class LiveValues:
         if name not in {s.name for s in self.declared}:
             raise ValueError(f"parameter {name!r} is not declared live (param(..., live=True))")
 
-    def _converter(self, spec: ParamSpec) -> Callable[[str], Any]:
-        def convert(text: str) -> Any:
-            value = spec.convert(text)
-            validate = getattr(dataclasses.replace(self.params_now(), **{spec.name: value}), "validate", None)
+    def _checker(self, name: str) -> Callable[[Any], None]:
+        """The params' own cross-checks, with ``name`` at a new value and the rest as in force now."""
+
+        def check(value: Any) -> None:
+            validate = getattr(dataclasses.replace(self.params_now(), **{name: value}), "validate", None)
             if validate is not None:
                 validate()
-            return value
 
-        return convert
+        return check
 
     def _applier(self, name: str) -> Callable[[Any], None]:
         def apply(value: Any) -> None:

@@ -113,7 +113,7 @@ def test_a_command_applies_at_the_end_of_its_instant_after_everything_else_due_t
 def test_submit_applies_at_once_when_the_instant_is_complete_and_waits_otherwise() -> None:
     engine = Engine(seed=1)
     engine.spawn(worker, 1.0, 1.0)
-    # Agents are ready at t=0: the instant is not over.
+    engine.run(until=0.0, max_steps=0)  # started, but the agent is still ready at t=0
     assert engine.submit(parse_command("pause task:work")) is None
     assert engine.constraint("task:work", "pause") is None
     engine.run(until=0.5)
@@ -121,7 +121,90 @@ def test_submit_applies_at_once_when_the_instant_is_complete_and_waits_otherwise
     applied = engine.submit(parse_command("resume task:work"))
     assert applied is not None and applied.time == 0.5
     assert engine.constraint("task:work", "pause") is None
-    assert [(a.time, a.command.name) for a in engine.commands] == [(0.0, "pause"), (0.5, "resume")]
+    assert [(a.time, a.command.name, a.at_start) for a in engine.commands] == [
+        (0.0, "pause", False), (0.5, "resume", False)
+    ]
+
+
+def test_a_command_submitted_before_the_first_step_applies_before_any_agent_moves() -> None:
+    engine = Engine(seed=1)
+    rec = Recorder(engine)
+    for _ in range(2):
+        engine.spawn(worker, 0.0, 1.0)  # both want the slot at t=0
+    applied = engine.submit(parse_command("pause task:work"))
+    assert applied is not None and applied.at_start and applied.time == 0.0
+    assert applied.as_dict() == {
+        "time": 0.0, "command": "pause", "args": {"scope": "task:work"}, "at": "start"
+    }
+    engine.schedule(2.0, parse_command("resume task:work"))
+    engine.run(until=4.0)
+    assert rec.rows("blocked", "started", "changed") == [
+        ("changed", 0.0, "pause", "task:work", "set", "paused"),
+        ("blocked", 0.0, 0, "work"),
+        ("blocked", 0.0, 1, "work"),
+        ("changed", 2.0, "pause", "task:work", "removed", "paused"),
+        ("started", 2.0, 0, "work", 2.0),
+        ("started", 2.0, 1, "work", 2.0),
+    ]
+    assert AppliedCommand.from_dict(applied.as_dict()) == applied
+
+
+def test_the_start_marker_reads_back_only_as_start_at_time_0() -> None:
+    old = {"time": 0.0, "command": "pause", "args": {"scope": "global"}}
+    assert AppliedCommand.from_dict(old).at_start is False  # files without the marker read as before
+    for bad in ({**old, "at": "end"}, {**old, "time": 1.0, "at": "start"}):
+        with pytest.raises(CommandError, match="only \"start\", at time 0"):
+            AppliedCommand.from_dict(bad)
+
+
+def _pair(engine: Engine) -> dict[str, int]:
+    """Two live parameters with a cross-check (low < high), as a scenario's params have."""
+    values = {"low": 1, "high": 10}
+
+    def check(name: str):
+        def cross(value: int) -> None:
+            low, high = (value, values["high"]) if name == "low" else (values["low"], value)
+            if not low < high:
+                raise ValueError(f"--{name}: {value} is not valid: low must stay below high")
+        return cross
+
+    for name in values:
+        engine.live(LiveParameter(name, int, lambda v, n=name: values.__setitem__(n, v), check=check(name)))
+    return values
+
+
+def test_a_set_whose_cross_check_fails_only_when_it_applies_is_refused_not_raised() -> None:
+    engine = Engine(seed=1)
+    values = _pair(engine)
+    refused: list[tuple[float, str, str]] = []
+    engine.watch_refusals(lambda t, c, e: refused.append((t, c.text(), str(e))))
+    engine.spawn(worker, 1.0, 1.0)
+    engine.run(until=0.5)
+    engine.schedule(1.0, parse_command("set low 5"))
+    engine.schedule(1.0, parse_command("set high 3"))  # fine against low=1 now; not after low=5
+    mine: list[str] = []
+    engine.schedule(2.0, parse_command("set high 4"), on_refused=lambda c, e: mine.append(str(e)))
+    engine.run(until=3.0)  # never raises out of run
+    assert values == {"low": 5, "high": 10}
+    assert [a.command.text() for a in engine.commands] == ["set low 5"]
+    assert refused == [(1.0, "set high 3", "--high: 3 is not valid: low must stay below high")]
+    assert mine == ["--high: 4 is not valid: low must stay below high"]
+
+
+def test_a_set_value_is_converted_once_and_applied_as_that_value() -> None:
+    engine = Engine(seed=1)
+    calls: list[str] = []
+    applied: list[float] = []
+
+    def convert(text: str) -> float:
+        calls.append(text)
+        return float(text)
+
+    engine.live(LiveParameter("rate", convert, applied.append))
+    engine.spawn(worker, 1.0, 1.0)
+    engine.schedule(1.0, parse_command("set rate 2.5"))
+    engine.run(until=2.0)
+    assert calls == ["2.5"] and applied == [2.5]
 
 
 def test_a_refused_command_changes_nothing_and_is_not_logged() -> None:
@@ -149,7 +232,7 @@ def test_set_converts_through_the_live_parameter_and_applies_its_value() -> None
     engine.submit(parse_command("set rate 2.5"))
     assert seen == [2.5]
     assert engine.commands[0].as_dict() == {
-        "time": 0.0, "command": "set", "args": {"name": "rate", "value": "2.5"}
+        "time": 0.0, "command": "set", "args": {"name": "rate", "value": "2.5"}, "at": "start"
     }
 
 

@@ -58,7 +58,8 @@ def test_control_publishes_retained_constraints_that_runs_obey(
     assert code == 0, err
     record = json.loads((tmp_path / "m.json").read_text())
     assert sorted(c["command"] for c in record["commands"]) == ["concurrency", "pause", "rate-limit"]
-    assert {"command": "pause", "args": {"scope": "global", "ttl": 1.5}, "time": 0.0} in record["commands"]
+    pause = {"command": "pause", "args": {"scope": "global", "ttl": 1.5}, "time": 0.0, "at": "start"}
+    assert pause in record["commands"]
     assert record["max_running"] == 4
 
     control("resume", "global")

@@ -33,24 +33,12 @@ def finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def replayed(record: dict[str, Any]) -> dict[str, Any]:
-    """The same run without a broker: its logged commands scheduled into a fresh headless run."""
-    from engine import Engine
+    """The same run without a broker: its logged commands given to a fresh headless run, as replay does."""
     from scenarios.registry import load
 
-    scenario = load(record["scenario"])
     commands = [AppliedCommand.from_dict(c) for c in record["commands"]]
-    original_init = Engine.__init__
-
-    def init(self: Engine, seed: int = 0) -> None:
-        original_init(self, seed)
-        for applied in commands:
-            self.schedule(applied.time, applied.command)
-
-    Engine.__init__ = init  # type: ignore[method-assign]
-    try:
-        return run_headless(scenario, record["params"], record["seed"], record["sim_time"])
-    finally:
-        Engine.__init__ = original_init  # type: ignore[method-assign]
+    return run_headless(load(record["scenario"]), record["params"], record["seed"], record["sim_time"],
+                        commands=commands)
 
 
 def same_run(a: dict[str, Any], b: dict[str, Any]) -> None:
@@ -66,7 +54,7 @@ def test_a_retained_constraint_applies_at_the_start(broker: Broker, prefix: str,
     assert code == 0, err
     record = json.loads((tmp_path / "m.json").read_text())
     assert record["commands"] == [
-        {"time": 0.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 5}}
+        {"time": 0.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 5}, "at": "start"}
     ]
     assert record["max_running"] == 5 and record["mqtt_rejected"] == 0
     assert {"scope": "task:work", "kind": "concurrency", "setting": "limit 5"} in record["limits_final"]

@@ -54,7 +54,8 @@ def test_a_remote_command_lands_on_a_paused_screen_as_a_notification(broker: Bro
             await pilot.press("r")  # the same run again: the constraint in force applies to it at t = 0
             assert app.engine is not engine and app.engine.now == 0.0
             assert [a.as_dict() for a in app.engine.commands] == [
-                {"time": 0.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 7}}
+                {"time": 0.0, "command": "concurrency", "args": {"scope": "task:work", "limit": 7},
+                 "at": "start"}
             ]
             publish(broker, f"{prefix}/constraints/task/work", b"{")
             await until(lambda: app.remote.rejected == 1, pilot)
