@@ -99,6 +99,7 @@ def execute(
     tasks: list[Task] = [(r.index, the_plan.ref, r.values, r.seed, the_plan.duration) for r in todo]
     interrupted = False
     finished = 0
+    results.expect([r.index for r in todo])
     try:
         if progress is not None:
             progress(0, len(tasks), 0)
@@ -113,7 +114,7 @@ def execute(
         executor.cancel()
     finally:
         try:
-            results.save(force=True)
+            results.close()
         finally:
             executor.close()
     return Outcome(results.table(), len(tasks), len(the_plan.runs) - len(todo), interrupted)
