@@ -163,14 +163,17 @@ class Results:
             return
         if not force and monotonic() - self._saved_at < FLUSH_EVERY:
             return
-        ready = []
-        while self._next < len(self._order) and self._order[self._next] in self._waiting:
-            ready.append(self._waiting.pop(self._order[self._next]))
-            self._next += 1
+        ready, place = [], self._next
+        while place < len(self._order) and self._order[place] in self._waiting:
+            ready.append(self._order[place])
+            place += 1
         if force:
-            ready += [self._waiting.pop(i) for i in sorted(self._waiting)]
-        if ready:
-            self.file.append(self._rows(ready), self.old)
+            ready += sorted(set(self._waiting) - set(ready))
+        if ready:  # rows leave the waiting list only once written (a Ctrl+C mid-write keeps them)
+            self.file.append(self._rows([self._waiting[i] for i in ready]), self.old)
+            for i in ready:
+                del self._waiting[i]
+        self._next = place
         self._saved_at = monotonic()
 
     def close(self) -> None:

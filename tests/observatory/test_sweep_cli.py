@@ -152,9 +152,12 @@ def test_ctrl_c_keeps_the_finished_rows_and_a_rerun_resumes(tmp_path: Path, suff
     proc = observatory(*args)
     deadline = time.monotonic() + 60
     # A CSV file appears with its first rows; a Parquet one's rows go to a temporary file until the end.
-    while not any(tmp_path.iterdir()) and time.monotonic() < deadline and proc.poll() is None:
+    def started() -> bool:
+        return out.exists() if suffix == ".csv" else any(tmp_path.iterdir())
+
+    while not started() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    assert any(tmp_path.iterdir())
+    assert started()
     proc.send_signal(signal.SIGINT)
     stdout, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
