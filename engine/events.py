@@ -98,9 +98,9 @@ class Outlet:
     """Where events of one type go: ``call`` is None while nobody listens.
 
     With one subscriber ``call`` is that subscriber itself, so the hot path
-    makes one call and no loop; with several it is a fan-out over a snapshot
-    taken when the subscriptions last changed (a change made during a
-    delivery applies from the next event). ``on_change``, if set, is called
+    makes one call and no loop; with two, a closure that calls both; with
+    more, a fan-out over a snapshot taken when the subscriptions last
+    changed (a change made during a delivery applies from the next event). ``on_change``, if set, is called
     after each such change (the governor keeps its ``quiet`` flag with it).
     """
 
@@ -115,13 +115,29 @@ class Outlet:
     def changed(self) -> None:
         """Recompute ``call`` after ``subs`` changed."""
         subs = self._snapshot = tuple(self.subs)
-        self.call = None if not subs else subs[0] if len(subs) == 1 else self._fan_out
+        if len(subs) <= 2:
+            self.call = _pair(*subs) if len(subs) == 2 else subs[0] if subs else None
+        else:
+            self.call = self._fan_out
         if self.on_change is not None:
             self.on_change()
 
     def _fan_out(self, event: Event) -> None:
         for fn in self._snapshot:
             fn(event)
+
+
+def _pair(first: Subscriber, second: Subscriber) -> Subscriber:
+    """Both subscribers, called straight (two subscribers are common: a world and a recorder).
+
+    Half the cost of the general fan-out's loop over a tuple on every event.
+    """
+
+    def both(event: Event) -> None:
+        first(event)
+        second(event)
+
+    return both
 
 
 class EventBus:

@@ -77,48 +77,81 @@ def _text(values: list[Any]) -> list[Any]:
     ]
 
 
-def _column(n: int, kind: pa.DataType, parts: list[tuple[np.ndarray, list[Any]]]) -> pa.Array:
-    """One full column from each type's values at its rows; rows of other types are null."""
-    if kind == _F:
-        values = np.full(n, np.nan)
-        filled = np.zeros(n, dtype=bool)
-        for where, part in parts:
-            values[where] = part
-            filled[where] = True
-        return pa.array(values, type=_F, mask=~filled)
-    objects = np.full(n, None, dtype=object)
+class _Codes(dict):
+    """Text -> its code, a new code for each new text: ``map(codes.__getitem__, texts)`` runs in C."""
+
+    def __missing__(self, key: Any) -> int:
+        code = self[key] = len(self)
+        return code
+
+
+def _text_column(n: int, parts: list[tuple[np.ndarray, list[Any]]]) -> pa.Array:
+    """A text column from each type's values at its rows, through a dictionary (few distinct texts).
+
+    Rows of other types, and None values, are null.
+    """
+    codes = _Codes()
+    column = np.full(n, -1, dtype=np.int32)
     for where, part in parts:
-        objects[where] = part
-    return pa.array(objects, type=kind)
+        column[where] = np.fromiter(map(codes.__getitem__, part), dtype=np.int32, count=len(part))
+    if None in codes:  # a None value is a null, not the text "None"
+        column[column == codes.pop(None)] = -1
+        codes = _Codes((k, i) for i, k in enumerate(codes))  # renumber the rest without gaps
+        column = _renumbered(column, parts, codes)
+    dictionary = pa.array(list(codes), type=_S)
+    indices = pa.array(column, mask=column < 0)
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(_S)
+
+
+def _renumbered(column: np.ndarray, parts: list[tuple[np.ndarray, list[Any]]], codes: _Codes) -> np.ndarray:
+    """The codes again once None is out of the dictionary (rare: only text fields left unset)."""
+    column[:] = -1
+    for where, part in parts:
+        column[where] = [-1 if v is None else codes[v] for v in part]
+    return column
+
+
+def _float_column(n: int, parts: list[tuple[np.ndarray, list[Any]]]) -> pa.Array:
+    values = np.full(n, np.nan)
+    filled = np.zeros(n, dtype=bool)
+    for where, part in parts:
+        values[where] = np.asarray(part, dtype=np.float64)
+        filled[where] = True
+    return pa.array(values, type=_F, mask=~filled)
 
 
 def in_order(events: list[Any]) -> pa.RecordBatch:
     """Events of any types as one batch, rows in the order of ``events``.
 
-    Everything per event happens in C (``map`` with ``attrgetter``, numpy
-    scatters): the columns every event has are read straight through; the
-    others type by type, each written at its type's rows.
+    Everything per event happens in C (``map`` with ``attrgetter`` into
+    numpy, texts through a dictionary of codes, numpy scatters): the columns
+    every event has are read straight through; the others type by type,
+    each written at its type's rows.
     """
     n = len(events)
-    types = list(dict.fromkeys(map(type, events)))
-    code = {t: i for i, t in enumerate(types)}
-    codes = np.fromiter(map(code.__getitem__, map(type, events)), dtype=np.int64, count=n)
-    given = {c: pa.array(list(map(attrgetter(c), events)), _TYPES[c]) for c in _BASIC}
-    names = np.array([t.__name__ for t in types], dtype=object)
-    given["kind"] = pa.array(names[codes], type=_S)
+    types = _Codes()
+    kinds = np.fromiter(map(types.__getitem__, map(type, events)), dtype=np.int32, count=n)
+    given = {
+        "time": pa.array(np.fromiter(map(attrgetter("time"), events), np.float64, n), _F),
+        "agent": pa.array(np.fromiter(map(attrgetter("agent"), events), np.int64, n), _I),
+        "task": _text_column(n, [(np.arange(n), list(map(attrgetter("task"), events)))]),
+    }
+    names = pa.array([t.__name__ for t in types], type=_S)
+    given["kind"] = pa.DictionaryArray.from_arrays(pa.array(kinds), names).cast(_S)
     parts: dict[str, list[tuple[np.ndarray, list[Any]]]] = {}
-    for t, i in code.items():
+    for t, i in types.items():
         columns = {c: f for c, f in _columns_of(t).items() if c not in _BASIC}
         if not columns:
             continue
-        where = np.flatnonzero(codes == i)
+        where = np.flatnonzero(kinds == i)
         picked = [events[where[0]]] if len(where) == 1 else list(itemgetter(*where.tolist())(events))
         for column, field in columns.items():
             values = list(map(attrgetter(field), picked))
             text = column == "error" or (t not in _KNOWN_COLUMNS and _TYPES[column] == _S)
             parts.setdefault(column, []).append((where, _text(values) if text else values))
     for column, column_parts in parts.items():
-        given[column] = _column(n, _TYPES[column], column_parts)
+        make = _float_column if _TYPES[column] == _F else _text_column
+        given[column] = make(n, column_parts)
     arrays = [given[c] if c in given else pa.nulls(n, type=t) for c, t in COLUMNS]
     return pa.RecordBatch.from_arrays(arrays, schema=SCHEMA)
 

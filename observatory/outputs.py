@@ -209,26 +209,45 @@ def _write_through(target: Path, fill: Callable[[IO[bytes]], None]) -> None:
 
 def _write_whole(target: Path, fill: Callable[[IO[bytes]], None]) -> None:
     """A temp file beside ``target``, synced, then renamed over it: all or nothing."""
-    remove_stale_temporaries(target)
-    temp = target.parent / f".{target.name}{_TEMP_MARK}{os.getpid()}-{next(_counter)}.tmp"
+    replacement = Replacement(target)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        mode = 0o666 & ~_umask()
-    _temporaries.add(str(temp))
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(replacement.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as out:
             fill(out)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, target)
+        replacement.commit()
     except BaseException:
-        temp.unlink(missing_ok=True)
+        replacement.abandon()
         raise
-    finally:
-        _temporaries.discard(str(temp))
+
+
+class Replacement:
+    """A file that is written beside ``target`` (``temp``) and renamed onto it by ``commit``.
+
+    For a file written over a while (a sweep's Parquet table): readers and a
+    crash see the old file or the whole new one. The new file keeps the old
+    one's permissions (or the umask's for a new path).
+    """
+
+    def __init__(self, target: Path) -> None:
+        remove_stale_temporaries(target)
+        self.target = target
+        self.temp = target.parent / f".{target.name}{_TEMP_MARK}{os.getpid()}-{next(_counter)}.tmp"
+        try:
+            self.mode = stat.S_IMODE(os.stat(target).st_mode)
+        except OSError:
+            self.mode = 0o666 & ~_umask()
+        _temporaries.add(str(self.temp))
+
+    def commit(self) -> None:
+        os.chmod(self.temp, self.mode)
+        os.replace(self.temp, self.target)
+        _temporaries.discard(str(self.temp))
+
+    def abandon(self) -> None:
+        self.temp.unlink(missing_ok=True)
+        _temporaries.discard(str(self.temp))
 
 
 def remove_stale_temporaries(target: Path) -> list[Path]:

@@ -110,6 +110,7 @@ def execute(
     ]
     interrupted = False
     finished = 0
+    results.expect([r.index for r in todo])
     try:
         if progress is not None:
             progress(0, len(tasks), 0)
@@ -124,7 +125,7 @@ def execute(
         executor.cancel()
     finally:
         try:
-            results.save(force=True)
+            results.close()
         finally:
             executor.close()
     return Outcome(results.table(), len(tasks), len(the_plan.runs) - len(todo), interrupted)

@@ -5,9 +5,10 @@ every scalar metric (typed from the first runs that finished), the
 ``theory_<metric>`` columns the scenario declares, ``sim_time``,
 ``wall_time``, ``status``, ``error``; with ``--command``s also ``commands``
 (their texts, the same in every row: a file of other commands is not
-resumed). The file is rewritten whole (through a temporary file and a
-rename) at most every ``FLUSH_EVERY`` wall seconds
-and at the end, so a crash loses at most the runs of that last stretch.
+resumed). Finished rows are appended to the
+file in batches (``results_file``), at most every ``FLUSH_EVERY`` wall
+seconds and at the end, in run order: a row waits until the runs before it
+have finished, except at the end (or on Ctrl+C), when every row is written.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from observatory.tabular import is_regular, read_table, write_table
+from observatory.sweep.results_file import ResultsFile
+from observatory.tabular import read_table
 from scenarios.framework import Scenario
 from scenarios.params import ParamError, specs
 
@@ -90,10 +92,13 @@ class Results:
         self.new: list[tuple[int, dict[str, Any]]] = []
         self.failed = 0
         self._saved_at = monotonic()
-        self._dirty = False
+        self._waiting: dict[int, dict[str, Any]] = {}  # finished rows not in the file yet, by index
+        self._order: list[int] = []  # the run order the file follows
+        self._next = 0  # the place in that order of the next row the file takes
         if path is not None and path.exists() and not overwrite and _has_rows(path):
             self.old = self._read_existing(path)
             self.schema = self.old.schema
+        self.file = None if path is None else ResultsFile(path, resume=self.old is not None)
 
     def _read_existing(self, path: Path) -> pa.Table:
         hint = pa.schema([*self.head, *theory_fields(self.scenario), *_tail_fields()])
@@ -132,11 +137,15 @@ class Results:
             return set()
         return {row_key(r, self.names) for r in self.old.select(["seed", *self.names]).to_pylist()}
 
+    def expect(self, indices: list[int]) -> None:
+        """The indices of the runs to come, in run order: the order rows go into the file."""
+        self._order, self._next = list(indices), 0
+
     def add(self, index: int, row: dict[str, Any]) -> None:
         """Keep one finished run's row (``index`` is its place in the run order)."""
         self.new.append((index, row))
+        self._waiting[index] = row
         self.failed += row.get("status") != "ok"
-        self._dirty = True
 
     def _fix_schema(self) -> None:
         if self.schema is not None:
@@ -148,24 +157,44 @@ class Results:
 
     def table(self) -> pa.Table:
         """Every row: those read from the file, then the new ones in run order."""
-        self._fix_schema()
-        assert self.schema is not None
-        rows = [r for _, r in sorted(self.new, key=lambda item: item[0])]
-        columns = {f.name: _column([r.get(f.name) for r in rows], f.type) for f in self.schema}
-        fresh = pa.table(columns, schema=self.schema)
+        fresh = self._rows([r for _, r in sorted(self.new, key=lambda item: item[0])])
         if self.old is None:
             return fresh
-        return pa.concat_tables([self.old.cast(self.schema), fresh])
+        return pa.concat_tables([self.old.cast(fresh.schema), fresh])
+
+    def _rows(self, rows: list[dict[str, Any]]) -> pa.Table:
+        self._fix_schema()
+        assert self.schema is not None
+        columns = {f.name: _column([r.get(f.name) for r in rows], f.type) for f in self.schema}
+        return pa.table(columns, schema=self.schema)
 
     def save(self, force: bool = False) -> None:
-        """Rewrite the file with every row so far (at most every FLUSH_EVERY s unless forced)."""
-        if self.path is None or not self._dirty or not self.new:
+        """Append the rows ready for the file (at most every FLUSH_EVERY s unless forced).
+
+        Ready: the next ones in run order; forced (the end), every row left.
+        """
+        if self.file is None or not self._waiting:
             return
-        if not force and (monotonic() - self._saved_at < FLUSH_EVERY or not is_regular(self.path)):
-            return  # a pipe or device gets the table once, at the end
-        write_table(self.table(), self.path)
+        if not force and monotonic() - self._saved_at < FLUSH_EVERY:
+            return
+        ready, place = [], self._next
+        while place < len(self._order) and self._order[place] in self._waiting:
+            ready.append(self._order[place])
+            place += 1
+        if force:
+            ready += sorted(set(self._waiting) - set(ready))
+        if ready:  # rows leave the waiting list only once written (a Ctrl+C mid-write keeps them)
+            self.file.append(self._rows([self._waiting[i] for i in ready]), self.old)
+            for i in ready:
+                del self._waiting[i]
+        self._next = place
         self._saved_at = monotonic()
-        self._dirty = False
+
+    def close(self) -> None:
+        """Save what is left and make the file whole (called once, when the sweep ends or stops)."""
+        self.save(force=True)
+        if self.file is not None and self.new:
+            self.file.finish(self.table)
 
 
 def _column(values: list[Any], kind: pa.DataType) -> pa.Array:

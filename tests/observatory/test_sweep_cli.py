@@ -144,15 +144,20 @@ def test_failed_runs_give_exit_1_and_their_rows(tmp_path: Path, capsys: pytest.C
     assert read_table(out).column("status").to_pylist().count("failed") == 2
 
 
-def test_ctrl_c_keeps_the_finished_rows_and_a_rerun_resumes(tmp_path: Path) -> None:
-    out = tmp_path / "r.csv"
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_ctrl_c_keeps_the_finished_rows_and_a_rerun_resumes(tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"r{suffix}"
     args = ["sweep", "bottleneck", "--agents", "200", "--param", "slots=5,10", "--seeds", "200",
             "--duration", "100", "--workers", "1", "--out", str(out)]  # fmt: skip
     proc = observatory(*args)
     deadline = time.monotonic() + 60
-    while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
+    # A CSV file appears with its first rows; a Parquet one's rows go to a temporary file until the end.
+    def started() -> bool:
+        return out.exists() if suffix == ".csv" else any(tmp_path.iterdir())
+
+    while not started() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    assert out.exists()
+    assert started()
     proc.send_signal(signal.SIGINT)
     stdout, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130
@@ -160,6 +165,13 @@ def test_ctrl_c_keeps_the_finished_rows_and_a_rerun_resumes(tmp_path: Path) -> N
     assert 0 < kept < 400 and "(interrupted)" in stdout
     rows = read_table(out).to_pylist()
     assert [r["slots"] for r in rows] == [5, 10] * (kept // 2) + [5] * (kept % 2)  # interleaved, no gap
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left
+    seeds = [str(kept // 2), str(kept // 2 + 1)]  # the first is partly done (or not), the second not
+    rerun = observatory(*args[:6], "--seed-list", ",".join(seeds), *args[8:])
+    rerun.communicate(timeout=120)
+    assert rerun.returncode == 0
+    again = read_table(out).to_pylist()
+    assert again[:kept] == rows and len(again) == 2 * (kept // 2) + 4  # the old rows, then the rest
 
 
 def test_dask_local_gives_the_rows_of_the_local_pool(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from observatory.sweep import LocalPool, Serial, sweep
@@ -125,6 +126,43 @@ def test_stopping_early_keeps_the_finished_rows(tmp_path: Path) -> None:
     kept = read_table(out, outcome.table.schema).to_pylist()
     pairs = [(r["slots"], r["think"]) for r in kept]
     assert pairs == [(1, "exp:1"), (1, "exp:2"), (2, "exp:1"), (2, "exp:2")]
+
+
+def test_a_csv_file_is_appended_run_by_run_in_run_order(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("observatory.sweep.table.FLUSH_EVERY", 0.0)
+    out = tmp_path / "r.csv"
+    sweep("bottleneck", GRID, seeds=[0], duration=40.0, params=SMALL, executor="serial", out=out)
+    first = out.stat().st_ino
+    seen: list[tuple[int, int]] = []
+
+    def look(done: int, total: int, failed: int) -> None:
+        seen.append((done, read_table(out).num_rows))
+        assert out.stat().st_ino == first  # appended in place, never rewritten
+
+    table = sweep(
+        "bottleneck", GRID, seeds=2, duration=40.0, params=SMALL, executor="serial", out=out, progress=look
+    )
+    assert seen == [(done, 6 + done) for done in range(7)]  # each finished run is in the file at once
+    assert read_table(out, table.schema).equals(table)
+
+
+def test_a_parquet_file_is_whole_after_each_sweep_and_the_batches_go_to_one_temporary(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr("observatory.sweep.table.FLUSH_EVERY", 0.0)
+    out = tmp_path / "r.parquet"
+    temporaries: list[set[str]] = []
+
+    def look(done: int, total: int, failed: int) -> None:
+        temporaries.append({p.name for p in tmp_path.iterdir() if p.name != out.name})
+
+    table = sweep(
+        "bottleneck", GRID, seeds=2, duration=40.0, params=SMALL, executor="serial", out=out, progress=look
+    )
+    assert temporaries[0] == set() and len(temporaries[-1]) == 1 and len(set.union(*temporaries)) == 1
+    assert pq.ParquetFile(out).metadata.num_row_groups == 12  # one row group per batch
+    assert read_table(out).equals(table)
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]
 
 
 def test_theory_columns_are_the_exact_finite_source_queue() -> None:
